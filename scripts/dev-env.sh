@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Create or refresh the project venv (.venv) that runs Ansible, the linters and the tests.
+#
+# Same install recipe as the esper_venv role, so the tests exercise what workstations get:
+#   1. the tooling lock (Ansible, Molecule, linters), hash-checked;
+#   2. torch, from the index the hardware calls for (ESPER_TORCH_INDEX_URL overrides);
+#   3. the library's lock without torch, hash-checked, --no-deps;
+#   4. the library itself, editable, --no-deps; then `pip check`.
+# A stamp of the inputs makes a second run a no-op.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv
+torch_spec=$(grep -E '^torch==' requirements/torch.txt)
+
+find_python() {
+  local candidate
+  for candidate in "${ESPER_PYTHON:-}" python3.12 python3.13 /root/.pyenv/versions/3.12.1/bin/python3.12; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+      "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  echo "dev-env: no Python >= 3.12 found; set ESPER_PYTHON to one (on Mint 22: sudo apt install python3.12-venv)" >&2
+  return 1
+}
+
+torch_index_args() {
+  if [ -n "${ESPER_TORCH_INDEX_URL:-}" ]; then
+    printf -- '--index-url\n%s\n' "$ESPER_TORCH_INDEX_URL"
+  elif [ -e /proc/driver/nvidia/version ]; then
+    : # NVIDIA GPU: PyPI's default torch is the CUDA build
+  else
+    printf -- '--index-url\n%s\n' "https://download.pytorch.org/whl/cpu"
+  fi
+}
+
+stamp_of_inputs() {
+  cat requirements/tooling.lock.txt requirements/esper.lock.txt requirements/torch.txt pyproject.toml |
+    sha256sum | cut -d' ' -f1
+}
+
+python=$(find_python)
+if [ ! -x "$venv/bin/python" ]; then
+  echo "dev-env: creating $venv with $python"
+  "$python" -m venv "$venv"
+fi
+
+stamp="$(stamp_of_inputs) ${ESPER_TORCH_INDEX_URL:-}"
+if [ -f "$venv/.esper-stamp" ] && [ "$(cat "$venv/.esper-stamp")" = "$stamp" ]; then
+  echo "dev-env: $venv is up to date"
+  exit 0
+fi
+
+pip=("$venv/bin/python" -m pip --disable-pip-version-check --quiet)
+"${pip[@]}" install --require-hashes --no-deps -r requirements/tooling.lock.txt
+mapfile -t index_args < <(torch_index_args)
+echo "dev-env: installing $torch_spec ${index_args[*]:-from the default index}"
+"${pip[@]}" install "${index_args[@]}" "$torch_spec"
+"${pip[@]}" install --require-hashes --no-deps -r requirements/esper.lock.txt
+"${pip[@]}" install --no-deps -e .
+"$venv/bin/python" -m pip check
+echo "$stamp" >"$venv/.esper-stamp"
+echo "dev-env: $venv ready"

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The project's one test command (README, .ci/run and hosted CI all call this).
+#
+# Stages, all run even when one fails, each reported:
+#   lint      ruff check, ruff format --check, mypy --strict, yamllint, ansible-lint (production),
+#             ansible-playbook --syntax-check
+#   pytest    the library, `esper doctor` against live servers, the roles' bad-input cases
+#   molecule  the roles converged in systemd containers (needs a Docker engine)
+# ESPER_TEST_STAGES="lint pytest" picks stages. The last line is
+# `summary: N passed, N failed, N skipped`, where each lint check and each molecule scenario
+# counts as one and pytest's tests count one each.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+started=$(date +%s)
+
+stages=${ESPER_TEST_STAGES:-lint pytest molecule}
+scenarios=${ESPER_MOLECULE_SCENARIOS:-default debian12}
+passed=0
+failed=0
+skipped=0
+failures=()
+
+banner() { printf '\n======== %s ========\n' "$*"; }
+loud_skip() {
+  printf '\n!!!!!!!! SKIPPED: %s !!!!!!!!\n' "$*"
+  skipped=$((skipped + 1))
+}
+
+check() { # check NAME COMMAND...: one pass/fail entry
+  local name=$1
+  shift
+  banner "$name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+  fi
+}
+
+scripts/dev-env.sh || {
+  echo "test.sh: could not build the project venv" >&2
+  echo "summary: 0 passed, 1 failed"
+  exit 1
+}
+export PATH="$root/.venv/bin:$PATH"
+export ANSIBLE_CONFIG="$root/ansible.cfg"
+
+stage_lint() {
+  check "ruff check" ruff check .
+  check "ruff format --check" ruff format --check .
+  check "mypy --strict" mypy --strict src
+  check "yamllint" yamllint --strict .
+  check "ansible-lint (production)" ansible-lint --profile production
+  check "ansible-playbook --syntax-check" ansible-playbook setup.yml --syntax-check
+}
+
+stage_pytest() {
+  banner "pytest"
+  local junit
+  junit=$(mktemp)
+  pytest --junitxml="$junit"
+  local rc=$?
+  if [ -s "$junit" ]; then
+    read -r p f s < <(python - "$junit" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root)
+tests = sum(int(s.get("tests", 0)) for s in suites)
+bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+skip = sum(int(s.get("skipped", 0)) for s in suites)
+print(tests - bad - skip, bad, skip)
+PY
+    )
+    passed=$((passed + p))
+    failed=$((failed + f))
+    skipped=$((skipped + s))
+  fi
+  if [ "$rc" -ne 0 ]; then
+    failures+=("pytest (exit $rc)")
+    [ -s "$junit" ] || failed=$((failed + 1))
+  fi
+  rm -f "$junit"
+}
+
+stage_molecule() {
+  if ! docker info >/dev/null 2>&1; then
+    loud_skip "molecule: no Docker engine answers 'docker info' (start one, or run .ci/run which starts it)"
+    return
+  fi
+  check "test images" scripts/build-images.sh || return
+  check "wheel cache" scripts/fetch-wheels.sh || return
+  local scenario
+  for scenario in $scenarios; do
+    check "molecule test -s $scenario" molecule test -s "$scenario"
+  done
+  if [ -z "${ESPER_UBUNTU_MIRROR:-}" ]; then
+    loud_skip "molecule on Ubuntu 24.04 and Linux Mint 22.1: ESPER_UBUNTU_MIRROR is not set (an Ubuntu archive mirror URL builds their images; with a registry, ESPER_TEST_IMAGES=pull)"
+  else
+    check "molecule test -s ubuntu" molecule test -s ubuntu
+  fi
+}
+
+for stage in $stages; do
+  case $stage in
+  lint) stage_lint ;;
+  pytest) stage_pytest ;;
+  molecule) stage_molecule ;;
+  *)
+    echo "test.sh: unknown stage '$stage' (lint, pytest, molecule)" >&2
+    failed=$((failed + 1))
+    ;;
+  esac
+done
+
+banner "result"
+echo "test.sh: finished in $(($(date +%s) - started)) s"
+for name in "${failures[@]}"; do echo "FAILED: $name"; done
+echo "summary: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
