@@ -1,0 +1,1 @@
+"""Esper core training machinery: implemented in later phases."""

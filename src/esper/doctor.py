@@ -1,0 +1,400 @@
+"""``esper doctor``: is this workstation ready for Esper?
+
+Each check returns one row (name, ok, detail, hint). A check never raises and never hangs: every
+network call has a bounded timeout, and every failure becomes a red row whose hint says what to do.
+The checks run concurrently, so a run takes about as long as its slowest check.
+"""
+
+import importlib
+import math
+import pkgutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from esper.configs import DatabaseConfig, EsperConfig, RedisConfig, StorageConfig
+from esper.contracts.messages import EpochEvent, OonaMessage, TopicNames
+
+MIN_PYTHON = (3, 12)
+DEFAULT_TIMEOUT = 3.0
+COMPOSE = "docker compose -f docker/docker-compose.yml --env-file .env"
+DOCTOR_GROUP = "esper-doctor"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One row of the doctor's report."""
+
+    name: str
+    ok: bool
+    detail: str
+    hint: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class CheckFailedError(Exception):
+    """A check found a problem; ``hint`` says what to do about it."""
+
+    def __init__(self, detail: str, hint: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.hint = hint
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def guarded(
+    name: str, hint: str | Callable[[Exception], str], check: Callable[[], str]
+) -> CheckResult:
+    """Run ``check`` (which returns the detail of a passing row); turn any exception into a red
+    row whose hint is ``hint`` (or ``hint(exc)``)."""
+    try:
+        return CheckResult(name, True, check())
+    except CheckFailedError as exc:
+        return CheckResult(name, False, exc.detail, exc.hint)
+    except Exception as exc:
+        return CheckResult(name, False, _one_line(exc), hint(exc) if callable(hint) else hint)
+
+
+# --- local checks -----------------------------------------------------------------------------
+
+
+def check_python(version: Sequence[int] | None = None) -> CheckResult:
+    """The interpreter is at least Python 3.12."""
+    current = tuple(sys.version_info[:3] if version is None else version)
+    shown = ".".join(str(part) for part in current)
+    if current[:2] >= MIN_PYTHON:
+        return CheckResult("python", True, f"Python {shown} ({sys.executable})")
+    wanted = ".".join(str(part) for part in MIN_PYTHON)
+    return CheckResult(
+        "python",
+        False,
+        f"Python {shown} is older than {wanted}",
+        f"Recreate the venv with python{wanted} or newer (provisioning installs it).",
+    )
+
+
+def check_modules(package: str = "esper") -> CheckResult:
+    """Every module of ``package`` imports."""
+    failures: list[str] = []
+    count = 0
+
+    def _record(name: str) -> None:
+        failures.append(f"{name}: {_one_line(sys.exc_info()[1] or Exception())}")
+
+    try:
+        root = importlib.import_module(package)
+    except Exception as exc:
+        return CheckResult(
+            "esper modules",
+            False,
+            f"{package}: {_one_line(exc)}",
+            "Reinstall the library: pip install --no-deps -e . (after the lock).",
+        )
+    for info in pkgutil.walk_packages(root.__path__, f"{package}.", onerror=_record):
+        count += 1
+        try:
+            importlib.import_module(info.name)
+        except Exception as exc:
+            failures.append(f"{info.name}: {_one_line(exc)}")
+    if failures:
+        return CheckResult(
+            "esper modules",
+            False,
+            "; ".join(sorted(set(failures))),
+            "Install the locked dependencies: pip install --require-hashes --no-deps "
+            "-r requirements/esper.lock.txt, then pip install --no-deps -e .",
+        )
+    return CheckResult("esper modules", True, f"{count + 1} modules import")
+
+
+def check_pip(timeout: float) -> CheckResult:
+    """``python -m pip check`` finds no broken requirements."""
+    hint = (
+        "Reinstall from the lock (pip install --require-hashes --no-deps -r "
+        "requirements/esper.lock.txt) and do not mix in unpinned packages."
+    )
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "check"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return CheckResult("pip check", False, f"pip check did not finish in {timeout:g} s", hint)
+    except OSError as exc:
+        return CheckResult("pip check", False, _one_line(exc), hint)
+    output = " ".join((proc.stdout + proc.stderr).split())
+    if proc.returncode == 0:
+        return CheckResult("pip check", True, output or "no broken requirements")
+    return CheckResult("pip check", False, output or f"exit code {proc.returncode}", hint)
+
+
+def check_torch() -> CheckResult:
+    """torch imports; report its version and whether CUDA is available."""
+
+    def _check() -> str:
+        torch = importlib.import_module("torch")
+        cuda = "yes" if torch.cuda.is_available() else "no"
+        return f"torch {torch.__version__}, CUDA available: {cuda}"
+
+    return guarded(
+        "torch",
+        "Install torch first, from the index for this hardware (CPU or CUDA build), "
+        "e.g. pip install torch==2.9.1; then re-run esper doctor.",
+        _check,
+    )
+
+
+# --- service checks ---------------------------------------------------------------------------
+
+
+def _redis_hint(exc: Exception) -> str:
+    import redis
+
+    if isinstance(exc, redis.AuthenticationError | redis.exceptions.AuthorizationError):
+        return "REDIS_PASSWORD in .env does not match the server's requirepass; fix .env."
+    return f"Start Redis ({COMPOSE} up -d redis) and check REDIS_URL and REDIS_PASSWORD in .env."
+
+
+def check_redis(config: RedisConfig, timeout: float) -> CheckResult:
+    """Redis answers, and an OonaMessage round-trips through a scratch stream with a consumer
+    group (XADD, XGROUP CREATE, XREADGROUP, XACK); the stream is deleted afterwards."""
+
+    def _check() -> str:
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        client = redis.Redis(
+            host=config.host,
+            port=config.port,
+            db=config.database,
+            password=config.password.get_secret_value() if config.password else None,
+            ssl=config.ssl,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+            decode_responses=True,
+        )
+        try:
+            info: dict[str, Any] = client.info("server")  # type: ignore[assignment]
+            version = info.get("redis_version", "?")
+            stream = f"esper:doctor:{uuid.uuid4().hex}"
+            sent = OonaMessage(
+                sender_id="esper-doctor",
+                trace_id=uuid.uuid4().hex,
+                topic=TopicNames.SYSTEM_EVENTS_EPOCH,
+                payload=EpochEvent(epoch=0),
+            )
+            try:
+                entry_id = client.xadd(stream, sent.to_stream_fields())  # type: ignore[arg-type]
+                client.xgroup_create(stream, DOCTOR_GROUP, id="0")
+                reply = client.xreadgroup(DOCTOR_GROUP, "doctor", {stream: ">"}, count=1)
+                entries = _stream_entries(reply, stream)
+                if len(entries) != 1:
+                    raise CheckFailedError(
+                        f"XREADGROUP returned {len(entries)} entries, expected 1",
+                        "Redis Streams misbehave: use Redis >= 7.2 (docker/docker-compose.yml).",
+                    )
+                received_id, fields = entries[0]
+                received = OonaMessage.from_stream_fields(fields)
+                if received != sent:
+                    raise CheckFailedError(
+                        "the message read back differs from the one sent",
+                        "Check that nothing else rewrites esper:doctor:* streams.",
+                    )
+                acked = client.xack(stream, DOCTOR_GROUP, received_id)
+                if acked != 1:
+                    raise CheckFailedError(
+                        f"XACK acknowledged {acked} entries, expected 1",
+                        "Redis Streams misbehave: use Redis >= 7.2 (docker/docker-compose.yml).",
+                    )
+            finally:
+                client.delete(stream)
+            return (
+                f"Redis {version} at {config.host}:{config.port}/{config.database}: "
+                f"OonaMessage {entry_id} round-tripped through a stream"
+            )
+        finally:
+            client.close()
+
+    return guarded("redis", _redis_hint, _check)
+
+
+def _stream_entries(reply: Any, stream: str) -> list[tuple[Any, Any]]:
+    """Entries of ``stream`` from an XREADGROUP reply (RESP2 list or RESP3 dict)."""
+    if not reply:
+        return []
+    if isinstance(reply, dict):
+        items: list[Any] = list(reply.items())
+    else:
+        items = [tuple(item) for item in reply]
+    for name, entries in items:
+        key = name.decode() if isinstance(name, bytes) else name
+        if key == stream:
+            if entries and isinstance(entries[0], list) and len(entries) == 1:
+                entries = entries[0]  # RESP3: [[entries]]
+            return [(entry[0], entry[1]) for entry in entries]
+    return []
+
+
+def _postgres_hint(exc: Exception) -> str:
+    text = str(exc)
+    if "password authentication failed" in text or "no password supplied" in text:
+        return "POSTGRES_USER / POSTGRES_PASSWORD in .env do not match the server; fix .env."
+    if "does not exist" in text:
+        return "Create the database (POSTGRES_DB, default urza_db) or fix POSTGRES_DB in .env."
+    return (
+        f"Start PostgreSQL ({COMPOSE} up -d postgres) and check POSTGRES_HOST / POSTGRES_PORT "
+        "in .env."
+    )
+
+
+def check_postgres(config: DatabaseConfig, timeout: float) -> CheckResult:
+    """The PostgreSQL database answers ``SELECT 1``."""
+
+    def _check() -> str:
+        import psycopg
+
+        with psycopg.connect(
+            host=config.host,
+            port=config.port,
+            dbname=config.database,
+            user=config.username,
+            password=config.password.get_secret_value() if config.password else None,
+            sslmode=config.ssl_mode,
+            connect_timeout=max(2, math.ceil(timeout)),
+            options=f"-c statement_timeout={int(timeout * 1000)}",
+            application_name="esper-doctor",
+        ) as conn:
+            row = conn.execute("SELECT 1").fetchone()
+            if row != (1,):
+                raise CheckFailedError(f"SELECT 1 returned {row!r}", "Check the server's health.")
+            version = conn.info.parameter_status("server_version") or "?"
+        return (
+            f"PostgreSQL {version} at {config.host}:{config.port}, database "
+            f"{config.database!r} answers SELECT 1"
+        )
+
+    return guarded("postgresql", _postgres_hint, _check)
+
+
+def _s3_hint(exc: Exception) -> str:
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"}:
+            return "MINIO_ROOT_USER / MINIO_ROOT_PASSWORD in .env are not accepted; fix .env."
+    return f"Start MinIO ({COMPOSE} up -d minio) and check S3_ENDPOINT_URL in .env."
+
+
+def check_s3(config: StorageConfig, timeout: float) -> CheckResult:
+    """The S3 endpoint stores, reads back and deletes a scratch object in the bucket (the bucket
+    is created when missing)."""
+
+    def _check() -> str:
+        import boto3
+        from botocore.config import Config
+        from botocore.exceptions import ClientError
+
+        if config.secret_key is None:
+            raise CheckFailedError(
+                "no S3 secret key configured",
+                "Set MINIO_ROOT_PASSWORD in .env (pass --env-file or set ESPER_ENV_FILE).",
+            )
+        client = boto3.client(
+            "s3",
+            endpoint_url=config.endpoint_url,
+            aws_access_key_id=config.access_key,
+            aws_secret_access_key=config.secret_key.get_secret_value(),
+            region_name=config.region,
+            config=Config(
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                retries={"max_attempts": 1, "mode": "standard"},
+                s3={"addressing_style": "path"},
+            ),
+        )
+        bucket = config.bucket_name
+        created = ""
+        try:
+            client.head_bucket(Bucket=bucket)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) not in {"404", "NoSuchBucket"}:
+                raise
+            if config.region == "us-east-1":
+                client.create_bucket(Bucket=bucket)
+            else:
+                client.create_bucket(
+                    Bucket=bucket,
+                    CreateBucketConfiguration={"LocationConstraint": config.region},  # type: ignore[typeddict-item]
+                )
+            created = " (bucket created)"
+        key = f"esper-doctor/{uuid.uuid4().hex}"
+        body = f"esper doctor scratch object {key}".encode()
+        client.put_object(Bucket=bucket, Key=key, Body=body)
+        try:
+            read = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+        finally:
+            client.delete_object(Bucket=bucket, Key=key)
+        if read != body:
+            raise CheckFailedError(
+                "the object read back differs from the one stored",
+                "Check the object store's health (MinIO logs).",
+            )
+        return f"{config.endpoint_url} bucket {bucket!r}: put, get, delete ok{created}"
+
+    return guarded("s3", _s3_hint, _check)
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def run_checks(
+    config: EsperConfig | None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    config_row: CheckResult | None = None,
+) -> list[CheckResult]:
+    """Run every check concurrently; rows come back in a fixed order.
+
+    Without a ``config`` (it failed to load; ``config_row`` says why) the service checks are
+    reported as not run.
+    """
+    local: list[Callable[[], CheckResult]] = [
+        check_python,
+        check_modules,
+        lambda: check_pip(max(20.0, 4 * timeout)),
+        check_torch,
+    ]
+    services: list[Callable[[], CheckResult]] = []
+    if config is not None:
+        services = [
+            lambda: check_redis(config.redis, timeout),
+            lambda: check_postgres(config.database, timeout),
+            lambda: check_s3(config.storage, timeout),
+        ]
+    checks = local + services
+    with ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="doctor") as pool:
+        futures = [pool.submit(check) for check in checks]
+        results = [future.result() for future in futures]
+    if config is None:
+        skipped_hint = "Fix the configuration first (see the config row)."
+        results += [
+            CheckResult(name, False, "not run: no valid configuration", skipped_hint)
+            for name in ("redis", "postgresql", "s3")
+        ]
+    return ([config_row] if config_row is not None else []) + results

@@ -1,0 +1,1 @@
+"""Esper services (Tamiyo, Tezzeret, Urza, ...): implemented in later phases."""
