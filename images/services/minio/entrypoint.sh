@@ -1,0 +1,18 @@
+#!/bin/sh
+# Accepts MinIO's `server DIR [--address :9000] [--console-address :9001]`.
+set -e
+if [ "$1" = "server" ]; then
+    shift
+    api=":9000"; console=":9001"
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --address) api="$2"; shift 2 ;;
+            --address=*) api="${1#*=}"; shift ;;
+            --console-address) console="$2"; shift 2 ;;
+            --console-address=*) console="${1#*=}"; shift ;;
+            *) shift ;;  # the data directory(ies) and flags moto has no use for
+        esac
+    done
+    exec python3 /usr/local/lib/esper-s3/s3server.py --api "$api" --console "$console"
+fi
+exec "$@"
