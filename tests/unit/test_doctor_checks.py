@@ -1,0 +1,326 @@
+"""The doctor's local checks and report rendering, including failure branches that cannot be
+produced on a healthy machine (old Python, missing torch, broken modules, pip check failing)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from esper import cli, doctor
+from esper.cli import main, render_table, resolve_env_file
+from esper.configs import StorageConfig
+from esper.doctor import (
+    CheckResult,
+    _stream_entries,
+    check_modules,
+    check_pip,
+    check_python,
+    check_s3,
+    check_torch,
+    guarded,
+    run_checks,
+)
+
+
+def test_python_312_and_newer_pass() -> None:
+    assert check_python((3, 12, 0)).ok
+    assert check_python((3, 13, 1)).ok
+    assert check_python().ok
+
+
+def test_python_older_than_312_fails_with_a_hint() -> None:
+    result = check_python((3, 11, 9))
+
+    assert not result.ok
+    assert "3.11.9 is older than 3.12" in result.detail
+    assert result.hint is not None
+    assert "python3.12" in result.hint
+
+
+def test_every_esper_module_imports() -> None:
+    result = check_modules()
+
+    assert result.ok, result.detail
+    assert int(result.detail.split()[0]) >= 10
+
+
+def test_a_module_that_fails_to_import_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "brokenpkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "good.py").write_text("X = 1\n")
+    (package / "bad.py").write_text("import no_such_module_anywhere\n")
+    (package / "sub" / "__init__.py").write_text("raise RuntimeError('boom')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    result = check_modules("brokenpkg")
+
+    assert not result.ok
+    assert "brokenpkg.bad: ModuleNotFoundError" in result.detail
+    assert "brokenpkg.sub: RuntimeError: boom" in result.detail
+    assert "good" not in result.detail
+    assert result.hint is not None
+    assert "requirements/esper.lock.txt" in result.hint
+
+
+def test_a_package_that_cannot_be_imported_fails() -> None:
+    result = check_modules("no_such_package_anywhere")
+
+    assert not result.ok
+    assert "ModuleNotFoundError" in result.detail
+
+
+def test_pip_check_passes_in_this_environment() -> None:
+    result = check_pip(60)
+
+    assert result.ok, result.detail
+
+
+def fake_run(returncode: int, stdout: str) -> Any:
+    def _run(*args: Any, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(args, returncode, stdout, "")
+
+    return _run
+
+
+def test_pip_check_reporting_broken_requirements_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(subprocess, "run", fake_run(1, "foo 1.0 has requirement bar>=2\n"))
+
+    result = check_pip(5)
+
+    assert not result.ok
+    assert result.detail == "foo 1.0 has requirement bar>=2"
+    assert result.hint is not None
+    assert "--require-hashes" in result.hint
+
+
+def test_pip_check_failing_silently_reports_its_exit_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(subprocess, "run", fake_run(3, ""))
+
+    assert check_pip(5).detail == "exit code 3"
+
+
+def test_pip_check_that_hangs_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    def _hang(*args: Any, **kwargs: Any) -> None:
+        raise subprocess.TimeoutExpired(cmd="pip check", timeout=kwargs["timeout"])
+
+    monkeypatch.setattr(subprocess, "run", _hang)
+
+    result = check_pip(1.5)
+
+    assert not result.ok
+    assert result.detail == "pip check did not finish in 1.5 s"
+
+
+def test_pip_check_that_cannot_start_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def _missing(*args: Any, **kwargs: Any) -> None:
+        raise FileNotFoundError(2, "No such file or directory")
+
+    monkeypatch.setattr(subprocess, "run", _missing)
+
+    assert "FileNotFoundError" in check_pip(5).detail
+
+
+def test_torch_row_reports_version_and_cuda() -> None:
+    result = check_torch()
+
+    assert result.ok, result.detail
+    assert result.detail.startswith("torch ")
+    assert "CUDA available: " in result.detail
+
+
+def test_missing_torch_fails_with_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)
+
+    result = check_torch()
+
+    assert not result.ok
+    assert "ModuleNotFoundError" in result.detail or "ImportError" in result.detail
+    assert result.hint is not None
+    assert "Install torch first" in result.hint
+
+
+def test_guarded_turns_any_exception_into_a_red_row() -> None:
+    def _explode() -> str:
+        raise KeyError("multi\nline")
+
+    result = guarded("x", lambda exc: f"hint for {type(exc).__name__}", _explode)
+
+    assert result == CheckResult("x", False, "KeyError: 'multi\\nline'", "hint for KeyError")
+
+
+def test_guarded_reports_an_exception_without_message_by_its_type() -> None:
+    def _explode() -> str:
+        raise TimeoutError
+
+    assert guarded("x", "do something", _explode).detail == "TimeoutError"
+
+
+def test_s3_check_without_a_secret_key_says_to_set_minio_root_password() -> None:
+    result = check_s3(StorageConfig(secret_key=None), 1)
+
+    assert not result.ok
+    assert result.hint is not None
+    assert "MINIO_ROOT_PASSWORD" in result.hint
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (None, []),
+        ([], []),
+        ([["s", [("1-0", {"message": "m"})]]], [("1-0", {"message": "m"})]),
+        ({"s": [[("1-0", {"message": "m"})]]}, [("1-0", {"message": "m"})]),
+        ([[b"s", [(b"1-0", {b"message": b"m"})]]], [(b"1-0", {b"message": b"m"})]),
+        ([["other", [("1-0", {})]]], []),
+    ],
+)
+def test_stream_entries_read_resp2_and_resp3_replies(reply: Any, expected: Any) -> None:
+    assert _stream_entries(reply, "s") == expected
+
+
+def test_run_checks_without_configuration_reports_services_as_not_run() -> None:
+    config_row = CheckResult("config", False, "broken", "fix it")
+
+    results = run_checks(None, timeout=1, config_row=config_row)
+
+    assert results[0] == config_row
+    assert [r.name for r in results[-3:]] == ["redis", "postgresql", "s3"]
+    assert all(not r.ok and r.detail == "not run: no valid configuration" for r in results[-3:])
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def test_table_shows_hints_only_under_failing_rows() -> None:
+    table = render_table(
+        [CheckResult("python", True, "3.12"), CheckResult("redis", False, "down", "start it")]
+    )
+
+    lines = table.splitlines()
+    assert lines[2].split() == ["STATUS", "CHECK", "DETAIL"]
+    assert lines[3].split() == ["PASS", "python", "3.12"]
+    assert lines[4].split() == ["FAIL", "redis", "down"]
+    assert lines[5].strip() == "hint: start it"
+    assert lines[-1] == "1 of 2 checks failed."
+
+
+def test_table_colours_status_only_when_asked() -> None:
+    rows = [CheckResult("a", True, "ok"), CheckResult("b", False, "bad", "fix")]
+
+    assert "\033[" not in render_table(rows)
+    coloured = render_table(rows, color=True)
+    assert f"{cli.GREEN}PASS{cli.RESET}" in coloured
+    assert f"{cli.RED}FAIL{cli.RESET}" in coloured
+
+
+def test_env_file_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    explicit = Path("explicit.env")
+
+    assert resolve_env_file(explicit, {"ESPER_ENV_FILE": "x.env"}) == explicit
+    assert resolve_env_file(None, {"ESPER_ENV_FILE": "x.env"}) == Path("x.env")
+    assert resolve_env_file(None, {}) is None
+    (tmp_path / ".env").write_text("")
+    assert resolve_env_file(None, {}) == Path(".env")
+
+
+def test_missing_env_file_gives_a_red_config_row_and_exit_one(tmp_path: Path) -> None:
+    out = io.StringIO()
+
+    code = main(["doctor", "--env-file", str(tmp_path / "nope.env"), "--json"], environ={}, out=out)
+
+    report = json.loads(out.getvalue())
+    assert code == 1
+    assert report["ok"] is False
+    config = report["checks"][0]
+    assert config["name"] == "config"
+    assert not config["ok"]
+    assert "nope.env: environment file not found" in config["detail"]
+    assert config["hint"]
+
+
+def test_json_report_has_the_documented_shape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "run_checks", lambda config, timeout, config_row: [config_row])
+    out = io.StringIO()
+
+    code = main(["doctor", "--json"], environ={}, out=out)
+
+    report = json.loads(out.getvalue())
+    assert code == 0
+    assert set(report) == {"ok", "checks"}
+    assert report["checks"] == [
+        {"name": "config", "ok": True, "detail": "loaded from environment", "hint": None}
+    ]
+
+
+def test_table_output_is_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "run_checks", lambda config, timeout, config_row: [config_row])
+    out = io.StringIO()
+
+    assert main(["doctor"], environ={}, out=out) == 0
+    assert "All 1 checks passed." in out.getvalue()
+
+
+def test_timeout_is_passed_to_the_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    seen: list[float] = []
+
+    def _fake(config: Any, timeout: float, config_row: CheckResult) -> list[CheckResult]:
+        seen.append(timeout)
+        return [config_row]
+
+    monkeypatch.setattr(cli, "run_checks", _fake)
+
+    main(["doctor", "--timeout", "1.5"], environ={}, out=io.StringIO())
+
+    assert seen == [1.5]
+    assert doctor.DEFAULT_TIMEOUT <= 5
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "inf"])
+def test_invalid_timeout_is_a_usage_error(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        main(["doctor", "--timeout", value], environ={})
+
+    assert excinfo.value.code == 2
+    assert "--timeout" in capsys.readouterr().err
+
+
+def test_version_flag_prints_package_and_api_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        main(["--version"])
+
+    assert excinfo.value.code == 0
+    assert capsys.readouterr().out.strip() == "esper 0.1.0 (API v1)"
+
+
+def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as excinfo:
+        main([])
+
+    assert excinfo.value.code == 2
+
+
+def test_main_defaults_to_the_process_environment_and_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env_file = tmp_path / "process.env"
+    env_file.write_text("POSTGRES_DB=from_process\n")
+    monkeypatch.setenv("ESPER_ENV_FILE", str(env_file))
+    monkeypatch.setattr(cli, "run_checks", lambda config, timeout, config_row: [config_row])
+
+    assert main(["doctor"]) == 0
+    assert f"loaded from {env_file}, environment" in capsys.readouterr().out
