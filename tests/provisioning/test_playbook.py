@@ -1,0 +1,68 @@
+"""Static checks of the playbook and the roles' conventions (fast, no target changes)."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from conftest import ROOT
+
+ROLES = [
+    "workstation_packages",
+    "workstation_python",
+    "workstation_rust",
+    "workstation_docker",
+    "esper_services",
+    "esper_venv",
+]
+
+
+def test_syntax_check(playbook):
+    run = playbook("--syntax-check")
+    assert run.rc == 0, run.output
+
+
+def test_fleet_inventory_parses(playbook):
+    run = playbook("--syntax-check", "-i", "inventory/fleet.example.yml", playbook="playbooks/fleet.yml")
+    assert run.rc == 0, run.output
+
+
+def test_roles_follow_the_conventions():
+    for role in ROLES:
+        path = ROOT / "roles" / role
+        for required in ("meta/main.yml", "meta/argument_specs.yml", "defaults/main.yml", "README.md", "tasks/validate.yml"):
+            assert (path / required).is_file(), f"{role}: {required} missing"
+        defaults = yaml.safe_load((path / "defaults/main.yml").read_text()) or {}
+        specs = yaml.safe_load((path / "meta/argument_specs.yml").read_text())["argument_specs"]
+        options = specs["main"]["options"]
+        readme = (path / "README.md").read_text()
+        for name in defaults:
+            assert name.startswith(role + "_"), f"{role}: default {name} lacks the role prefix"
+            assert name in options, f"{role}: {name} missing from meta/argument_specs.yml"
+            assert name in readme, f"{role}: {name} missing from README.md"
+        assert specs["validate"]["options"] == options
+
+
+def test_setup_tags_every_role():
+    plays = yaml.safe_load((ROOT / "setup.yml").read_text())
+    roles = {r["role"]: r for play in plays for r in play.get("roles", [])}
+    assert list(roles) == ROLES
+    for name, entry in roles.items():
+        assert entry.get("become") is True
+        assert name in entry["tags"]
+    assert roles["esper_venv"]["become_user"].startswith("{{ esper_user")
+
+
+def test_torch_version_matches_requirements():
+    pinned = re.search(r"^torch==(\S+)", (ROOT / "requirements/torch.txt").read_text(), re.M)
+    defaults = yaml.safe_load((ROOT / "roles/esper_venv/defaults/main.yml").read_text())
+    assert pinned and defaults["esper_venv_torch_version"] == pinned.group(1)
+
+
+def test_collections_pinned_to_the_ansible_bundle():
+    reqs = yaml.safe_load((ROOT / "requirements.yml").read_text())["collections"]
+    assert {c["name"]: c["version"] for c in reqs} == {
+        "community.docker": "5.4.0",
+        "community.general": "13.5.0",
+        "ansible.posix": "2.2.2",
+    }
