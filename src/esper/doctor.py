@@ -10,9 +10,10 @@ import math
 import pkgutil
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ from esper.contracts.messages import EpochEvent, OonaMessage, TopicNames
 
 MIN_PYTHON = (3, 12)
 DEFAULT_TIMEOUT = 3.0
+LOCAL_BUDGET = 120.0
+"""Seconds the local checks (imports, torch) may take: a cold torch import can be slow."""
 COMPOSE = "docker compose -f docker/docker-compose.yml --env-file .env"
 DOCTOR_GROUP = "esper-doctor"
 
@@ -363,6 +366,46 @@ def check_s3(config: StorageConfig, timeout: float) -> CheckResult:
 # --- the run ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Check:
+    """A check to run: its row name, the seconds it may take at most, and the check itself."""
+
+    name: str
+    budget: float
+    run: Callable[[], CheckResult]
+
+
+def run_concurrently(checks: Sequence[Check]) -> list[CheckResult]:
+    """Run ``checks`` in daemon threads; a check still running after its budget becomes a red
+    row (and is abandoned: a daemon thread never holds up the exit), so the run is bounded even
+    when a library call ignores its own timeout (e.g. a slow DNS lookup)."""
+    results: list[CheckResult | None] = [None] * len(checks)
+
+    def _target(index: int, check: Check) -> None:
+        results[index] = check.run()
+
+    threads = [
+        threading.Thread(target=_target, args=(i, c), name=f"doctor-{c.name}", daemon=True)
+        for i, c in enumerate(checks)
+    ]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    rows: list[CheckResult] = []
+    for index, (check, thread) in enumerate(zip(checks, threads, strict=True)):
+        thread.join(max(0.0, started + check.budget - time.monotonic()))
+        result = results[index]
+        if result is None:
+            result = CheckResult(
+                check.name,
+                False,
+                f"did not finish within {check.budget:g} s",
+                "Check that the service is running and its host name resolves and is reachable.",
+            )
+        rows.append(result)
+    return rows
+
+
 def run_checks(
     config: EsperConfig | None,
     *,
@@ -372,25 +415,23 @@ def run_checks(
     """Run every check concurrently; rows come back in a fixed order.
 
     Without a ``config`` (it failed to load; ``config_row`` says why) the service checks are
-    reported as not run.
+    reported as not run. A service check gets ``3 * timeout + 1`` seconds in all.
     """
-    local: list[Callable[[], CheckResult]] = [
-        check_python,
-        check_modules,
-        lambda: check_pip(max(20.0, 4 * timeout)),
-        check_torch,
+    pip_timeout = max(20.0, 4 * timeout)
+    checks = [
+        Check("python", LOCAL_BUDGET, check_python),
+        Check("esper modules", LOCAL_BUDGET, check_modules),
+        Check("pip check", pip_timeout + 5, lambda: check_pip(pip_timeout)),
+        Check("torch", LOCAL_BUDGET, check_torch),
     ]
-    services: list[Callable[[], CheckResult]] = []
     if config is not None:
-        services = [
-            lambda: check_redis(config.redis, timeout),
-            lambda: check_postgres(config.database, timeout),
-            lambda: check_s3(config.storage, timeout),
+        service_budget = 3 * timeout + 1
+        checks += [
+            Check("redis", service_budget, lambda: check_redis(config.redis, timeout)),
+            Check("postgresql", service_budget, lambda: check_postgres(config.database, timeout)),
+            Check("s3", service_budget, lambda: check_s3(config.storage, timeout)),
         ]
-    checks = local + services
-    with ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="doctor") as pool:
-        futures = [pool.submit(check) for check in checks]
-        results = [future.result() for future in futures]
+    results = run_concurrently(checks)
     if config is None:
         skipped_hint = "Fix the configuration first (see the config row)."
         results += [

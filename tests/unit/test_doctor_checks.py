@@ -3,10 +3,12 @@ produced on a healthy machine (old Python, missing torch, broken modules, pip ch
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from esper import cli, doctor
 from esper.cli import main, render_table, resolve_env_file
 from esper.configs import StorageConfig
 from esper.doctor import (
+    Check,
     CheckResult,
     _stream_entries,
     check_modules,
@@ -25,6 +28,7 @@ from esper.doctor import (
     check_torch,
     guarded,
     run_checks,
+    run_concurrently,
 )
 
 
@@ -195,6 +199,32 @@ def test_run_checks_without_configuration_reports_services_as_not_run() -> None:
     assert results[0] == config_row
     assert [r.name for r in results[-3:]] == ["redis", "postgresql", "s3"]
     assert all(not r.ok and r.detail == "not run: no valid configuration" for r in results[-3:])
+
+
+def test_checks_run_concurrently_and_keep_their_order() -> None:
+    def slow(name: str) -> CheckResult:
+        time.sleep(0.5)
+        return CheckResult(name, True, "done")
+
+    started = time.monotonic()
+    results = run_concurrently([Check(n, 5, functools.partial(slow, n)) for n in "abcd"])
+
+    assert [r.name for r in results] == list("abcd")
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_check_that_overruns_its_budget_becomes_a_red_row() -> None:
+    def hang() -> CheckResult:
+        time.sleep(3)
+        return CheckResult("hang", True, "too late")
+
+    started = time.monotonic()
+    (result,) = run_concurrently([Check("hang", 0.2, hang)])
+
+    assert time.monotonic() - started < 1
+    assert not result.ok
+    assert result.detail == "did not finish within 0.2 s"
+    assert result.hint
 
 
 # --- the command line ---------------------------------------------------------------------
