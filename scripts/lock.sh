@@ -16,7 +16,10 @@ uv="${UV:-}"
 if [[ -z "$uv" ]]; then
   if command -v uv >/dev/null 2>&1; then uv="$(command -v uv)"; else uv="$root/.venv/bin/uv"; fi
 fi
-python="${PYTHON:-python3}"
+python="${PYTHON:-}"
+if [[ -z "$python" ]]; then
+  if [[ -x "$root/.venv/bin/python" ]]; then python="$root/.venv/bin/python"; else python=python3; fi
+fi
 
 input="$(mktemp --suffix=.in)"
 trap 'rm -f "$input"' EXIT
