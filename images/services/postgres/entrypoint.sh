@@ -1,6 +1,6 @@
 #!/bin/bash
 # A small emulation of the official postgres image's docker-entrypoint.sh:
-# first start with an empty $PGDATA runs initdb with POSTGRES_USER / POSTGRES_PASSWORD,
+# first start with an empty $PGDATA runs initdb (UTF8, as the official image) with POSTGRES_USER / POSTGRES_PASSWORD,
 # creates POSTGRES_DB, and allows password (scram) logins from anywhere; every start
 # then runs the server as the postgres user, listening on all interfaces.
 set -euo pipefail
@@ -34,6 +34,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
     chown postgres "$pwfile"
     as_postgres initdb --username="$POSTGRES_USER" --pwfile="$pwfile" \
+        --encoding=UTF8 --locale=C.UTF-8 \
         --auth-local=trust --auth-host=scram-sha-256 -D "$PGDATA" >/dev/null
     rm -f "$pwfile"
     printf '\nhost all all all scram-sha-256\n' >> "$PGDATA/pg_hba.conf"
