@@ -278,5 +278,8 @@ case "$MODE" in
     *) die "ESPER_TEST_IMAGES must be build or pull, not '$MODE'" ;;
 esac
 
+# Images replaced by a rebuild stay behind untagged: drop those (ours only, by label).
+"$DOCKER" image prune -f --filter "label=$LABEL" >/dev/null 2>&1 || true
+
 log "timings:"
 for t in "${TIMINGS[@]}"; do log "  $t"; done
