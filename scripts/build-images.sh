@@ -26,8 +26,9 @@
 #   DOCKER                docker client (default: docker)
 #
 # Caching: every image carries the label org.esper-workstation.recipe = sha256 of its
-# recipe (the files under images/ it is built from, the suite, the mirror, and its base's
-# recipe); an image whose label matches is not rebuilt. --force rebuilds anyway.
+# recipe (the files under images/ it is built from, the suite, the mirror, the build function
+# of this script, and its base image); an image whose label matches is not rebuilt.
+# --force rebuilds anyway.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -101,7 +102,8 @@ build_rootfs_image() {
     done
     include=$(grep -v '^\s*#' "$IMAGES_DIR/base/packages.txt" | xargs | tr ' ' ',')
     hash=$(recipe_hash "$IMAGES_DIR/base" "suite=$suite" "mirror=$mirror" \
-        "components=$components" "extra=${extra[*]:-}" "script=${script[*]:-}")
+        "components=$components" "extra=${extra[*]:-}" "script=${script[*]:-}" \
+        "$(declare -f build_rootfs_image)")
     if is_current "$name" "$hash"; then
         log "$name: up to date (recipe ${hash:0:12}), not rebuilt"
         return 0
@@ -178,6 +180,7 @@ build_ubuntu() {
 build_on_base() {
     local name=$1 context=$2 base=$3 hash
     hash=$(recipe_hash "$context" "base=$base" "base-recipe=$(image_recipe "$base")" \
+        "$(declare -f build_on_base)" \
         "base-id=$("$DOCKER" image inspect -f '{{.Id}}' "$base" 2>/dev/null || true)")
     if is_current "$name" "$hash"; then
         log "$name: up to date (recipe ${hash:0:12}), not rebuilt"
