@@ -249,6 +249,8 @@ want() { local t; for t in "${targets[@]}"; do [ "$t" = "$1" ] && return 0; done
 
 "$DOCKER" info >/dev/null 2>&1 || die "no Docker engine answers ($DOCKER info failed)"
 mkdir -p "$CACHE_DIR/build" "$CACHE_DIR/images"
+# The scenarios mount the cache through this link (molecule.yml cannot spell $HOME/... defaults).
+mkdir -p "$ROOT/.cache" && ln -sfn "$CACHE_DIR" "$ROOT/.cache/esper-test"
 
 case "$MODE" in
     build)

@@ -89,6 +89,9 @@ fetch() {  # fetch PYTHON_VERSION
     log "done in $(($(date +%s) - start)) s: $(find "$DEST" -name '*.whl' | wc -l) wheels, $(du -sh "$DEST" | cut -f1)"
 }
 
+# The scenarios mount the cache through this link (molecule.yml cannot spell $HOME/... defaults).
+mkdir -p "$CACHE_DIR/wheels" "$ROOT/.cache" && ln -sfn "$CACHE_DIR" "$ROOT/.cache/esper-test"
+
 for version in $VERSIONS; do
     fetch "$version"
 done
