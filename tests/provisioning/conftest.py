@@ -38,7 +38,9 @@ class Run:
     output: str
 
     def changed(self, host: str = "localhost") -> int:
-        m = re.search(rf"^{re.escape(host)}\s*:\s*ok=\d+\s+changed=(\d+)", self.output, re.MULTILINE)
+        m = re.search(
+            rf"^{re.escape(host)}\s*:\s*ok=\d+\s+changed=(\d+)", self.output, re.MULTILINE
+        )
         assert m, f"no recap line for {host} in output:\n{self.output[-3000:]}"
         return int(m.group(1))
 

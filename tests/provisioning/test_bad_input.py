@@ -17,13 +17,17 @@ PROXY_FILE = Path("/etc/apt/apt.conf.d/01esper-proxy")
 
 def test_wrong_python_version_string(playbook):
     run = playbook("--tags", "python", "-e", "esper_python_version=three.twelve")
-    run.assert_failed_unchanged("workstation_python_version", "esper_python_version", 'must look like "3.12"')
+    run.assert_failed_unchanged(
+        "workstation_python_version", "esper_python_version", 'must look like "3.12"'
+    )
 
 
 def test_python_version_not_packaged_here(playbook):
     # Debian 12 packages Python 3.11 only: the message says which version to set.
     run = playbook("--tags", "python", "-e", "esper_python_version=3.12")
-    run.assert_failed_unchanged("esper_python_version", "packages 3.11", "esper_python_version=3.11")
+    run.assert_failed_unchanged(
+        "esper_python_version", "packages 3.11", "esper_python_version=3.11"
+    )
 
 
 def test_unknown_user(playbook):
@@ -54,7 +58,11 @@ def test_bad_apt_proxy(playbook):
 
 def test_invalid_port(playbook, fake_facts):
     run = playbook(
-        "--tags", "services", "-e", "esper_services_redis_port=70000", facts_file=fake_facts(**DEBIAN13)
+        "--tags",
+        "services",
+        "-e",
+        "esper_services_redis_port=70000",
+        facts_file=fake_facts(**DEBIAN13),
     )
     run.assert_failed_unchanged("esper_services_redis_port", "1-65535")
     assert not ENV_FILE.exists()
@@ -62,7 +70,11 @@ def test_invalid_port(playbook, fake_facts):
 
 def test_non_numeric_port(playbook, fake_facts):
     run = playbook(
-        "--tags", "services", "-e", "esper_services_postgres_port=fivefour", facts_file=fake_facts(**DEBIAN13)
+        "--tags",
+        "services",
+        "-e",
+        "esper_services_postgres_port=fivefour",
+        facts_file=fake_facts(**DEBIAN13),
     )
     run.assert_failed_unchanged("esper_services_postgres_port")
     assert not ENV_FILE.exists()
@@ -70,14 +82,24 @@ def test_non_numeric_port(playbook, fake_facts):
 
 def test_non_loopback_bind_address(playbook, fake_facts):
     run = playbook(
-        "--tags", "services", "-e", "esper_services_bind_address=0.0.0.0", facts_file=fake_facts(**DEBIAN13)
+        "--tags",
+        "services",
+        "-e",
+        "esper_services_bind_address=0.0.0.0",
+        facts_file=fake_facts(**DEBIAN13),
     )
     run.assert_failed_unchanged("esper_services_bind_address", "esper_services_allow_non_loopback")
     assert not ENV_FILE.exists()
 
 
 def test_bad_pull_policy(playbook, fake_facts):
-    run = playbook("--tags", "services", "-e", "esper_services_pull=sometimes", facts_file=fake_facts(**DEBIAN13))
+    run = playbook(
+        "--tags",
+        "services",
+        "-e",
+        "esper_services_pull=sometimes",
+        facts_file=fake_facts(**DEBIAN13),
+    )
     run.assert_failed_unchanged("esper_services_pull")
 
 
@@ -103,7 +125,9 @@ def test_unsupported_distribution(playbook, fake_facts):
         os_family="RedHat",
     )
     run = playbook("--tags", "packages", facts_file=facts)
-    run.assert_failed_unchanged("Unsupported distribution", "ansible_facts['distribution']", "Fedora")
+    run.assert_failed_unchanged(
+        "Unsupported distribution", "ansible_facts['distribution']", "Fedora"
+    )
 
 
 def test_old_ubuntu_is_unsupported(playbook, fake_facts):
@@ -120,7 +144,9 @@ def test_old_ubuntu_is_unsupported(playbook, fake_facts):
 def test_debian12_cannot_run_services_or_venv(playbook):
     # The default run selects every role; Debian 12 cannot run the library or its services.
     run = playbook()
-    run.assert_failed_unchanged("Debian 12", "esper_services", "esper_venv", "--skip-tags services,venv")
+    run.assert_failed_unchanged(
+        "Debian 12", "esper_services", "esper_venv", "--skip-tags services,venv"
+    )
     assert not ENV_FILE.exists()
 
 

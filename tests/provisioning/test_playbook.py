@@ -23,14 +23,22 @@ def test_syntax_check(playbook):
 
 
 def test_fleet_inventory_parses(playbook):
-    run = playbook("--syntax-check", "-i", "inventory/fleet.example.yml", playbook="playbooks/fleet.yml")
+    run = playbook(
+        "--syntax-check", "-i", "inventory/fleet.example.yml", playbook="playbooks/fleet.yml"
+    )
     assert run.rc == 0, run.output
 
 
 def test_roles_follow_the_conventions():
     for role in ROLES:
         path = ROOT / "roles" / role
-        for required in ("meta/main.yml", "meta/argument_specs.yml", "defaults/main.yml", "README.md", "tasks/validate.yml"):
+        for required in (
+            "meta/main.yml",
+            "meta/argument_specs.yml",
+            "defaults/main.yml",
+            "README.md",
+            "tasks/validate.yml",
+        ):
             assert (path / required).is_file(), f"{role}: {required} missing"
         defaults = yaml.safe_load((path / "defaults/main.yml").read_text()) or {}
         specs = yaml.safe_load((path / "meta/argument_specs.yml").read_text())["argument_specs"]
@@ -56,7 +64,8 @@ def test_setup_tags_every_role():
 def test_torch_version_matches_requirements():
     pinned = re.search(r"^torch==(\S+)", (ROOT / "requirements/torch.txt").read_text(), re.M)
     defaults = yaml.safe_load((ROOT / "roles/esper_venv/defaults/main.yml").read_text())
-    assert pinned and defaults["esper_venv_torch_version"] == pinned.group(1)
+    assert pinned
+    assert defaults["esper_venv_torch_version"] == pinned.group(1)
 
 
 def test_collections_pinned_to_the_ansible_bundle():
