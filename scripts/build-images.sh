@@ -19,9 +19,10 @@
 #   ESPER_DEBIAN_MIRROR   Debian archive (default http://deb.debian.org/debian)
 #   ESPER_UBUNTU_MIRROR   Ubuntu archive, e.g. http://archive.ubuntu.com/ubuntu; UNSET means
 #                         the Ubuntu 24.04 and Mint 22.1 images are skipped (loudly).
-#   ESPER_UBUNTU_KEYRING  keyring to verify the Ubuntu archive (default: the ubuntu-keyring
-#                         package's file; without one, debootstrap runs with --no-check-gpg
-#                         and says so)
+#   ESPER_UBUNTU_KEYRING  keyring to verify the Ubuntu archive (default: the host's
+#                         ubuntu-keyring file, else the one Debian 13's ubuntu-keyring package
+#                         ships, fetched through esper-test/debian13; only without any does
+#                         debootstrap run with --no-check-gpg, and says so loudly)
 #   ESPER_CACHE_DIR       cache root (default $HOME/.cache/esper-workstation)
 #   DOCKER                docker client (default: docker)
 #
@@ -162,6 +163,18 @@ build_ubuntu() {
     local keyring=${ESPER_UBUNTU_KEYRING:-/usr/share/keyrings/ubuntu-archive-keyring.gpg}
     local -a gpg
     command -v zstd >/dev/null || die "Ubuntu's packages are zstd-compressed: apt-get install -y zstd"
+    if [ ! -r "$keyring" ] && [ -z "${ESPER_UBUNTU_KEYRING:-}" ]; then
+        # Debian 13 packages Ubuntu's archive keyring (ubuntu-keyring): take it from there.
+        keyring="$CACHE_DIR/build/ubuntu-archive-keyring.gpg"
+        if [ ! -s "$keyring" ] && "$DOCKER" image inspect esper-test/debian13 >/dev/null 2>&1; then
+            log "fetching Ubuntu's archive keyring from Debian's ubuntu-keyring package ..."
+            "$DOCKER" run --rm -v "$CACHE_DIR/build:/out" --entrypoint /bin/sh esper-test/debian13 -c \
+                'cd /var/tmp && apt-get update -qq && apt-get download -qq ubuntu-keyring &&
+                 dpkg-deb -x ubuntu-keyring_*.deb /var/tmp/k &&
+                 cp /var/tmp/k/usr/share/keyrings/ubuntu-archive-keyring.gpg /out/' >/dev/null 2>&1 ||
+                log "could not fetch ubuntu-keyring"
+        fi
+    fi
     if [ -r "$keyring" ]; then
         gpg=(--keyring="$keyring")
     else
