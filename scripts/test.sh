@@ -20,6 +20,7 @@ passed=0
 failed=0
 skipped=0
 failures=()
+timings=()
 
 banner() { printf '\n======== %s ========\n' "$*"; }
 loud_skip() {
@@ -31,12 +32,16 @@ check() { # check NAME COMMAND...: one pass/fail entry
   local name=$1
   shift
   banner "$name"
-  if "$@"; then
+  local t0=$SECONDS rc=0
+  "$@" || rc=$?
+  timings+=("$(printf '%5d s  %s' $((SECONDS - t0)) "$name")")
+  if [ "$rc" -eq 0 ]; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
     failures+=("$name")
   fi
+  return "$rc"
 }
 
 scripts/dev-env.sh || {
@@ -58,7 +63,7 @@ stage_lint() {
 
 stage_pytest() {
   banner "pytest"
-  local junit
+  local t0=$SECONDS junit
   junit=$(mktemp)
   pytest --junitxml="$junit"
   local rc=$?
@@ -84,6 +89,7 @@ PY
     [ -s "$junit" ] || failed=$((failed + 1))
   fi
   rm -f "$junit"
+  timings+=("$(printf '%5d s  %s' $((SECONDS - t0)) "pytest")")
 }
 
 stage_molecule() {
@@ -117,6 +123,7 @@ for stage in $stages; do
 done
 
 banner "result"
+printf '%s\n' "${timings[@]}"
 echo "test.sh: finished in $(($(date +%s) - started)) s"
 for name in "${failures[@]}"; do echo "FAILED: $name"; done
 echo "summary: $passed passed, $failed failed, $skipped skipped"
