@@ -92,11 +92,44 @@ PY
   timings+=("$(printf '%5d s  %s' $((SECONDS - t0)) "pytest")")
 }
 
+# Test images: pulled where a registry answers (the default on a workstation with Docker Hub),
+# built locally with debootstrap where none does (air-gapped hosts, this project's CI, which
+# sets ESPER_TEST_IMAGES=build). ESPER_TEST_IMAGES=pull|build forces one.
+choose_test_images() {
+  local probe=${MOLECULE_DEBIAN13_IMAGE:-geerlingguy/docker-debian13-ansible:latest}
+  if [ "${ESPER_TEST_IMAGES:-auto}" = auto ]; then
+    if timeout 300 docker pull -q "$probe" >/dev/null 2>&1; then
+      ESPER_TEST_IMAGES=pull
+    else
+      ESPER_TEST_IMAGES=build
+      echo "test.sh: no registry answered 'docker pull $probe': building the test images locally"
+    fi
+  fi
+  export ESPER_TEST_IMAGES
+  if [ "$ESPER_TEST_IMAGES" = pull ]; then
+    export MOLECULE_DEBIAN12_IMAGE=${MOLECULE_DEBIAN12_IMAGE:-geerlingguy/docker-debian12-ansible:latest}
+    export MOLECULE_DEBIAN13_IMAGE=$probe
+    export MOLECULE_UBUNTU2404_IMAGE=${MOLECULE_UBUNTU2404_IMAGE:-geerlingguy/docker-ubuntu2404-ansible:latest}
+    export MOLECULE_MINT221_IMAGE=${MOLECULE_MINT221_IMAGE:-esper-test/mint22.1}
+  fi
+  # systemd in the test containers needs the host's cgroup tree: read-only on cgroup v1,
+  # writable on cgroup v2 (Ubuntu 24.04 / Mint 22).
+  if [ -z "${MOLECULE_CGROUP_MODE:-}" ]; then
+    if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+      export MOLECULE_CGROUP_MODE=rw
+    else
+      export MOLECULE_CGROUP_MODE=ro
+    fi
+  fi
+  echo "test.sh: test images: $ESPER_TEST_IMAGES; cgroup mount: $MOLECULE_CGROUP_MODE"
+}
+
 stage_molecule() {
   if ! docker info >/dev/null 2>&1; then
     loud_skip "molecule: no Docker engine answers 'docker info' (start one, or run .ci/run which starts it)"
     return
   fi
+  choose_test_images
   check "test images" scripts/build-images.sh || return
   check "wheel cache" scripts/fetch-wheels.sh || return
   local scenario
