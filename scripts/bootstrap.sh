@@ -10,14 +10,13 @@
 # it is used for the one apt step here (python3-venv, when missing) and handed to Ansible
 # through a private temporary file (mode 0600, removed on exit). Ansible is installed into
 # the project-local venv .venv with the system python3 (never the system pip), from
-# requirements/tooling.lock.txt (hash-pinned) or, until that exists, ansible==14.5.0.
+# requirements/tooling.lock.txt (hash-pinned).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 VENV="$ROOT/.venv"
 LOCK="$ROOT/requirements/tooling.lock.txt"
-FALLBACK_ANSIBLE="ansible==14.5.0"
 
 say() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
@@ -65,18 +64,11 @@ if [ ! -x "$VENV/bin/python" ]; then
   say "creating $VENV"
   python3 -m venv "$VENV"
 fi
-if [ -f "$LOCK" ]; then
-  want=$(sha256sum "$LOCK" | cut -d' ' -f1)
-  pip_args=(-r "$LOCK")
-  grep -q -- '--hash=' "$LOCK" && pip_args=(--require-hashes "${pip_args[@]}")
-else
-  want=$FALLBACK_ANSIBLE
-  pip_args=("$FALLBACK_ANSIBLE")
-fi
+want=$(sha256sum "$LOCK" | cut -d' ' -f1)
 stamp="$VENV/.esper-bootstrap"
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ] || [ ! -x "$VENV/bin/ansible-playbook" ]; then
-  say "installing Ansible into $VENV (${pip_args[*]})"
-  "$VENV/bin/python" -m pip install --disable-pip-version-check -q "${pip_args[@]}"
+  say "installing Ansible into $VENV (requirements/tooling.lock.txt, hash-checked)"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$LOCK"
   printf '%s\n' "$want" >"$stamp"
 fi
 

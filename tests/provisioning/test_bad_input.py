@@ -15,6 +15,12 @@ ENV_FILE = Path("/opt/esper/services/.env")
 PROXY_FILE = Path("/etc/apt/apt.conf.d/01esper-proxy")
 
 
+def on_debian13(playbook, fake_facts, tag, *assignments):
+    """Run one role's tag with Debian 13 facts (where it is supported) and bad -e assignments."""
+    extra = [arg for assignment in assignments for arg in ("-e", assignment)]
+    return playbook("--tags", tag, *extra, facts_file=fake_facts(**DEBIAN13))
+
+
 def test_wrong_python_version_string(playbook):
     run = playbook("--tags", "python", "-e", "esper_python_version=three.twelve")
     run.assert_failed_unchanged(
@@ -57,61 +63,31 @@ def test_bad_apt_proxy(playbook):
 
 
 def test_invalid_port(playbook, fake_facts):
-    run = playbook(
-        "--tags",
-        "services",
-        "-e",
-        "esper_services_redis_port=70000",
-        facts_file=fake_facts(**DEBIAN13),
-    )
+    run = on_debian13(playbook, fake_facts, "services", "esper_services_redis_port=70000")
     run.assert_failed_unchanged("esper_services_redis_port", "1-65535")
     assert not ENV_FILE.exists()
 
 
 def test_non_numeric_port(playbook, fake_facts):
-    run = playbook(
-        "--tags",
-        "services",
-        "-e",
-        "esper_services_postgres_port=fivefour",
-        facts_file=fake_facts(**DEBIAN13),
-    )
+    run = on_debian13(playbook, fake_facts, "services", "esper_services_postgres_port=fivefour")
     run.assert_failed_unchanged("esper_services_postgres_port")
     assert not ENV_FILE.exists()
 
 
 def test_non_loopback_bind_address(playbook, fake_facts):
-    run = playbook(
-        "--tags",
-        "services",
-        "-e",
-        "esper_services_bind_address=0.0.0.0",
-        facts_file=fake_facts(**DEBIAN13),
-    )
+    run = on_debian13(playbook, fake_facts, "services", "esper_services_bind_address=0.0.0.0")
     run.assert_failed_unchanged("esper_services_bind_address", "esper_services_allow_non_loopback")
     assert not ENV_FILE.exists()
 
 
 def test_bad_pull_policy(playbook, fake_facts):
-    run = playbook(
-        "--tags",
-        "services",
-        "-e",
-        "esper_services_pull=sometimes",
-        facts_file=fake_facts(**DEBIAN13),
-    )
+    run = on_debian13(playbook, fake_facts, "services", "esper_services_pull=sometimes")
     run.assert_failed_unchanged("esper_services_pull")
 
 
 def test_bad_torch_variant(playbook, fake_facts):
-    run = playbook(
-        "--tags",
-        "venv",
-        "-e",
-        "esper_python_version=3.13",
-        "-e",
-        "esper_venv_torch_variant=rocm",
-        facts_file=fake_facts(**DEBIAN13),
+    run = on_debian13(
+        playbook, fake_facts, "venv", "esper_python_version=3.13", "esper_venv_torch_variant=rocm"
     )
     run.assert_failed_unchanged("esper_venv_torch_variant", "auto, cpu, cuda")
 
@@ -151,7 +127,5 @@ def test_debian12_cannot_run_services_or_venv(playbook):
 
 
 def test_venv_python_too_old(playbook, fake_facts):
-    run = playbook(
-        "--tags", "venv", "-e", "esper_python_version=3.11", facts_file=fake_facts(**DEBIAN13)
-    )
+    run = on_debian13(playbook, fake_facts, "venv", "esper_python_version=3.11")
     run.assert_failed_unchanged("esper_venv_python_version", ">= 3.12")
