@@ -21,6 +21,11 @@ LOCK="$ROOT/requirements/tooling.lock.txt"
 say() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
 
+# A Python >= 3.12 for Ansible (ansible-core 2.21 needs it); one line if there is none.
+# shellcheck source=scripts/lib/find-python.sh
+. "$ROOT/scripts/lib/find-python.sh"
+python=$(find_python) || exit 1
+
 pwfile=""
 password=""
 cleanup() { if [ -n "$pwfile" ]; then rm -f "$pwfile"; fi; }
@@ -50,19 +55,26 @@ else
   fi
 fi
 
-command -v python3 >/dev/null 2>&1 || die "python3 is missing (every supported distribution ships it)"
-
-# 1. python3-venv (Debian and Ubuntu split venv/ensurepip out of python3).
-if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
-  say "installing python3-venv"
+# 1. The venv module (Debian and Ubuntu split venv/ensurepip out of the interpreter package).
+if ! "$python" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  case $python in
+  /usr/bin/python3*) venv_pkg="python$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv" ;;
+  *) die "$python has no venv module (ensurepip); install its venv package or set ESPER_PYTHON to another Python >= 3.12" ;;
+  esac
+  say "installing $venv_pkg"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$venv_pkg"
 fi
 
-# 2. The project-local venv with Ansible.
+# 2. The project-local venv with Ansible (replaced when its Python is too old or a killed
+#    run left it without pip).
+if [ -e "$VENV" ] && ! { __esper_python_ok "$VENV/bin/python" && "$VENV/bin/python" -c 'import pip' >/dev/null 2>&1; }; then
+  say "replacing $VENV (no pip, or a Python older than 3.12)"
+  rm -rf "$VENV"
+fi
 if [ ! -x "$VENV/bin/python" ]; then
-  say "creating $VENV"
-  python3 -m venv "$VENV"
+  say "creating $VENV with $python"
+  "$python" -m venv "$VENV"
 fi
 want=$(sha256sum "$LOCK" | cut -d' ' -f1)
 stamp="$VENV/.esper-bootstrap"

@@ -13,19 +13,8 @@ cd "$(dirname "$0")/.."
 venv=.venv
 torch_spec=$(grep -E '^torch==' requirements/torch.txt)
 
-find_python() {
-  local candidate
-  for candidate in "${ESPER_PYTHON:-}" python3.12 python3.13 /root/.pyenv/versions/3.12.1/bin/python3.12; do
-    [ -n "$candidate" ] || continue
-    if command -v "$candidate" >/dev/null 2>&1 &&
-      "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
-      command -v "$candidate"
-      return 0
-    fi
-  done
-  echo "dev-env: no Python >= 3.12 found; set ESPER_PYTHON to one (on Mint 22: sudo apt install python3.12-venv)" >&2
-  return 1
-}
+# shellcheck source=scripts/lib/find-python.sh
+. scripts/lib/find-python.sh
 
 torch_index_args() {
   if [ -n "${ESPER_TORCH_INDEX_URL:-}" ]; then
@@ -42,7 +31,7 @@ stamp_of_inputs() {
     sha256sum | cut -d' ' -f1
 }
 
-python=$(find_python)
+python=$(find_python) || exit 1
 if [ ! -x "$venv/bin/python" ]; then
   echo "dev-env: creating $venv with $python"
   "$python" -m venv "$venv"

@@ -44,6 +44,7 @@ check() { # check NAME COMMAND...: one pass/fail entry
   return "$rc"
 }
 
+scripts/test-deps.sh
 scripts/dev-env.sh || {
   echo "test.sh: could not build the project venv" >&2
   echo "summary: 0 passed, 1 failed"
@@ -106,6 +107,24 @@ choose_test_images() {
     fi
   fi
   export ESPER_TEST_IMAGES
+  # Ubuntu 24.04 and Mint 22.1 images are built from an Ubuntu archive: the standard one when it
+  # answers (ESPER_UBUNTU_MIRROR overrides).
+  if [ "$ESPER_TEST_IMAGES" = build ] && [ -z "${ESPER_UBUNTU_MIRROR:-}" ]; then
+    local ubuntu=http://archive.ubuntu.com/ubuntu
+    if python - "$ubuntu/dists/noble/Release" <<'PY'
+import sys
+import urllib.request
+
+with urllib.request.urlopen(sys.argv[1], timeout=20) as reply:
+    sys.exit(0 if b"Codename: noble" in reply.read(4096) else 1)
+PY
+    then
+      export ESPER_UBUNTU_MIRROR=$ubuntu
+      echo "test.sh: the Ubuntu archive answers ($ubuntu): Ubuntu 24.04 and Mint 22.1 images are built"
+    else
+      echo "test.sh: the Ubuntu archive ($ubuntu) does not answer: the Ubuntu 24.04 and Mint 22.1 scenarios will be skipped"
+    fi
+  fi
   if [ "$ESPER_TEST_IMAGES" = pull ]; then
     export MOLECULE_DEBIAN12_IMAGE=${MOLECULE_DEBIAN12_IMAGE:-geerlingguy/docker-debian12-ansible:latest}
     export MOLECULE_DEBIAN13_IMAGE=$probe
@@ -139,7 +158,7 @@ stage_molecule() {
   if [ -n "${ESPER_UBUNTU_MIRROR:-}" ] || [ "${ESPER_TEST_IMAGES:-build}" = pull ]; then
     check "molecule test -s ubuntu" molecule test -s ubuntu
   else
-    loud_skip "molecule on Ubuntu 24.04 and Linux Mint 22.1: ESPER_UBUNTU_MIRROR is not set and ESPER_TEST_IMAGES is not 'pull' (an Ubuntu archive mirror URL builds their images; a registry serves pulled ones)"
+    loud_skip "molecule on Ubuntu 24.04 and Linux Mint 22.1: no Ubuntu archive answered and ESPER_UBUNTU_MIRROR is not set (a mirror URL builds their images; ESPER_TEST_IMAGES=pull uses a registry's)"
   fi
 }
 

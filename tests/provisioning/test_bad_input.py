@@ -1,8 +1,8 @@
 """Bad input fails before anything changes, with a message naming the variable.
 
-Runs setup.yml against localhost of this machine (Debian 12 in CI). Cases that need a
-distribution where the role is supported (services, venv) feed Debian 13 facts through the
-fact cache; the preflight code is the real one either way.
+Every run is guarded (conftest): given facts, Debian 12 unless a case needs a distribution
+where the role is supported (services, venv: Debian 13), and `--check`; the preflight and
+validation code is the real one.
 """
 
 from __future__ import annotations
