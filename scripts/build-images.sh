@@ -4,6 +4,9 @@
 #   scripts/build-images.sh [--force] [TARGET...]
 #
 # TARGETs: debian12 debian13 ubuntu2404 mint22.1 services (default: all of them).
+# Each platform image is esper-test/<scenario>, the name the molecule scenario of that platform
+# runs (.config/molecule/config.yml); esper-test/laptop is the Mint image under the name of
+# the scenario that runs the README's command on it.
 #
 # ESPER_TEST_IMAGES=build (default): no registry needed. Platform images are built from a
 #   distribution archive with debootstrap + `docker import` (systemd as PID 1); the service
@@ -12,8 +15,9 @@
 #   ${ESPER_CACHE_DIR:-$HOME/.cache/esper-workstation}/images/ for the inner Docker engine.
 # ESPER_TEST_IMAGES=pull: where a registry is reachable. The platform images named by
 #   MOLECULE_DEBIAN12_IMAGE / MOLECULE_DEBIAN13_IMAGE / MOLECULE_UBUNTU2404_IMAGE are
-#   pulled, Mint 22.1 is built on top of the pulled Ubuntu image, and no service stand-ins
-#   are built (the services role pulls the real images inside the test container).
+#   pulled and tagged esper-test/<scenario>, Mint 22.1 is built on top of the pulled Ubuntu
+#   image, and no service stand-ins are built (the services role pulls the real images inside
+#   the test container).
 #
 # Environment:
 #   ESPER_DEBIAN_MIRROR   Debian archive (default http://deb.debian.org/debian)
@@ -242,9 +246,15 @@ ubuntu_skipped() {
 }
 
 # --- pull mode ---------------------------------------------------------------------------------
-pull_image() {
-    log "pulling $1 ..."
+pull_image() {  # pull_image IMAGE TAG
+    log "pulling $1 as $2 ..."
     "$DOCKER" pull -q "$1" >/dev/null || die "docker pull $1 failed (no registry? use ESPER_TEST_IMAGES=build)"
+    "$DOCKER" tag "$1" "$2"
+}
+
+tag_laptop() {  # the laptop scenario runs the Mint image
+    "$DOCKER" tag esper-test/mint22.1 esper-test/laptop
+    log "esper-test/laptop: tagged esper-test/mint22.1"
 }
 
 # --- main ------------------------------------------------------------------------------------------
@@ -272,8 +282,11 @@ case "$MODE" in
         if want ubuntu2404 || want mint22.1; then
             if [ -n "$UBUNTU_MIRROR" ]; then
                 timed esper-test/ubuntu2404 build_ubuntu
-                want mint22.1 && timed esper-test/mint22.1 \
-                    build_on_base esper-test/mint22.1 "$IMAGES_DIR/mint22.1" esper-test/ubuntu2404
+                if want mint22.1; then
+                    timed esper-test/mint22.1 \
+                        build_on_base esper-test/mint22.1 "$IMAGES_DIR/mint22.1" esper-test/ubuntu2404
+                    tag_laptop
+                fi
             else
                 ubuntu_skipped
             fi
@@ -282,14 +295,17 @@ case "$MODE" in
         ;;
     pull)
         want debian12 && timed "${MOLECULE_DEBIAN12_IMAGE:?set MOLECULE_DEBIAN12_IMAGE}" \
-            pull_image "$MOLECULE_DEBIAN12_IMAGE"
+            pull_image "$MOLECULE_DEBIAN12_IMAGE" esper-test/debian12
         want debian13 && timed "${MOLECULE_DEBIAN13_IMAGE:?set MOLECULE_DEBIAN13_IMAGE}" \
-            pull_image "$MOLECULE_DEBIAN13_IMAGE"
+            pull_image "$MOLECULE_DEBIAN13_IMAGE" esper-test/debian13
         if want ubuntu2404 || want mint22.1; then
-            ubuntu=${MOLECULE_UBUNTU2404_IMAGE:?set MOLECULE_UBUNTU2404_IMAGE}
-            timed "$ubuntu" pull_image "$ubuntu"
-            want mint22.1 && timed "${MOLECULE_MINT221_IMAGE:-esper-test/mint22.1}" \
-                build_on_base "${MOLECULE_MINT221_IMAGE:-esper-test/mint22.1}" "$IMAGES_DIR/mint22.1" "$ubuntu"
+            timed "${MOLECULE_UBUNTU2404_IMAGE:?set MOLECULE_UBUNTU2404_IMAGE}" \
+                pull_image "$MOLECULE_UBUNTU2404_IMAGE" esper-test/ubuntu2404
+            if want mint22.1; then
+                timed esper-test/mint22.1 \
+                    build_on_base esper-test/mint22.1 "$IMAGES_DIR/mint22.1" esper-test/ubuntu2404
+                tag_laptop
+            fi
         fi
         want services && log "pull mode: no service stand-ins (the inner engine pulls the real images)"
         ;;
