@@ -471,3 +471,104 @@ def test_training_session_completion_cannot_precede_its_start() -> None:
         TrainingSession.model_validate(
             VALID[TrainingSession] | {"started_at": NOW, "completed_at": NOW - timedelta(hours=1)}
         )
+
+
+# --- non-finite numbers (issue 10, defect 1) --------------------------------------------------
+
+NON_FINITE = [float("nan"), float("inf"), float("-inf")]
+
+NON_FINITE_SITES: list[tuple[type[EsperModel], str, Any]] = [
+    (FieldReport, "eval_metrics", lambda x: {"val_loss": x}),
+    (Blueprint, "performance_metrics", lambda x: {"accuracy": x}),
+    (KernelCharacterized, "benchmark_results", lambda x: {"latency_ms": x}),
+    (KernelMetadata, "performance_profile", lambda x: {"throughput": x}),
+    (KernelMetadata, "memory_footprint_mb", lambda x: x),
+    (HardwareContext, "memory_available_gb", lambda x: x),
+    (Seed, "metadata", lambda x: {"history": [{"loss": x}]}),
+    (Blueprint, "hyperparameters", lambda x: {"lr": x}),
+    (AdaptationDecision, "metadata", lambda x: {"score": x}),
+    (KasminaCommand, "parameters", lambda x: {"scale": [1.0, x]}),
+    (CompiledKernel, "validation_results", lambda x: {"error": x}),
+    (TrainingSession, "training_settings", lambda x: {"clip": x}),
+]
+
+
+@pytest.mark.parametrize("value", NON_FINITE, ids=repr)
+@pytest.mark.parametrize(
+    ("model", "field", "wrap"),
+    NON_FINITE_SITES,
+    ids=[f"{m.__name__}.{f}" for m, f, _ in NON_FINITE_SITES],
+)
+def test_non_finite_number_is_rejected_where_the_model_is_built(
+    model: type[EsperModel], field: str, wrap: Any, value: float
+) -> None:
+    with pytest.raises(ValidationError, match="finite"):
+        model.model_validate(VALID[model] | {field: wrap(value)})
+
+
+def test_a_diverged_runs_field_report_cannot_be_built_so_it_is_never_published() -> None:
+    with pytest.raises(ValidationError, match=r"eval_metrics\.val_loss"):
+        FieldReport.model_validate(
+            VALID[FieldReport] | {"eval_metrics": {"val_loss": float("nan")}}
+        )
+
+
+def test_non_finite_number_is_rejected_on_assignment_too() -> None:
+    report = FieldReport.model_validate(VALID[FieldReport])
+
+    with pytest.raises(ValidationError):
+        report.eval_metrics = {"val_loss": float("inf")}
+    assert report.eval_metrics == {}
+
+
+# --- assignment is atomic (issue 10, defect 6) ------------------------------------------------
+
+
+def test_assignment_failing_a_model_check_leaves_the_old_value_in_place() -> None:
+    command = KasminaCommand(command="cull", target_seed=(0, 1))  # type: ignore[arg-type]
+
+    with pytest.raises(ValidationError, match="kernel_artifact_id"):
+        command.command = "germinate"  # type: ignore[assignment]
+    assert command.command == "cull"
+
+
+def test_assigning_updated_at_before_created_at_is_undone() -> None:
+    seed = Seed.model_validate(VALID[Seed])
+
+    with pytest.raises(ValidationError, match="updated_at"):
+        seed.updated_at = NOW - timedelta(days=1)
+    assert seed.updated_at == NOW
+    assert "updated_at" in seed.model_fields_set
+
+
+def test_assigning_a_topic_the_payload_does_not_fit_is_rejected_and_undone() -> None:
+    message = OonaMessage.model_validate(VALID[OonaMessage])
+
+    with pytest.raises(ValidationError, match="carries EpochEvent, not HealthSignal"):
+        message.topic = TopicNames.SYSTEM_EVENTS_EPOCH
+    assert message.topic is TopicNames.TELEMETRY_SEED_HEALTH
+
+
+def test_assigning_a_payload_of_another_topics_model_is_rejected() -> None:
+    message = OonaMessage.model_validate(VALID[OonaMessage])
+
+    with pytest.raises(ValidationError, match="carries HealthSignal, not EpochEvent"):
+        message.payload = EpochEvent(epoch=1)
+    assert isinstance(message.payload, HealthSignal)
+
+
+# --- calendar edges (issue 10, defect 7) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("stamp", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+01:00"])
+def test_datetime_without_a_utc_equivalent_is_a_validation_error(stamp: str) -> None:
+    with pytest.raises(ValidationError, match="out of range"):
+        AdaptationDecision.model_validate(VALID[AdaptationDecision] | {"timestamp": stamp})
+
+
+def test_latest_datetime_in_utc_is_accepted() -> None:
+    decision = AdaptationDecision.model_validate(
+        VALID[AdaptationDecision] | {"timestamp": "9999-12-31T23:59:59.999999Z"}
+    )
+
+    assert decision.timestamp == datetime.max.replace(tzinfo=UTC)

@@ -1,13 +1,21 @@
 """Core asset models: seeds, blueprints, training sessions and compiled kernels."""
 
 import uuid
-from typing import Annotated, Any, Self
+from typing import Annotated, Self
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt, model_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
 from .base import EsperModel
 from .enums import BlueprintState, CompiledKernelStatus, SeedState, TrainingSessionStatus
-from .validators import SeedId, UTCDateTime, utc_now, validate_seed_id
+from .validators import (
+    JsonObject,
+    Metrics,
+    NonNegativeFiniteFloat,
+    SeedId,
+    UTCDateTime,
+    utc_now,
+    validate_seed_id,
+)
 
 S3_OBJECT_REF_PATTERN = r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/\S+$"
 S3ObjectRef = Annotated[str, Field(pattern=S3_OBJECT_REF_PATTERN)]
@@ -39,7 +47,7 @@ class Seed(_Timestamped):
     position: NonNegativeInt
     state: SeedState = SeedState.DORMANT
     blueprint_id: Identifier | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: JsonObject = Field(default_factory=dict)
 
     @property
     def address(self) -> SeedId:
@@ -54,9 +62,9 @@ class Blueprint(_Timestamped):
     name: Annotated[str, Field(min_length=1, max_length=255)]
     description: str = ""
     state: BlueprintState = BlueprintState.PROPOSED
-    architecture: Annotated[dict[str, Any], Field(min_length=1)]
-    hyperparameters: dict[str, Any] = Field(default_factory=dict)
-    performance_metrics: dict[str, float] = Field(default_factory=dict)
+    architecture: Annotated[JsonObject, Field(min_length=1)]
+    hyperparameters: JsonObject = Field(default_factory=dict)
+    performance_metrics: Metrics = Field(default_factory=dict)
     created_by: Identifier = "unknown"
 
 
@@ -66,8 +74,8 @@ class TrainingSession(_Timestamped):
     session_id: Identifier = Field(default_factory=_new_id)
     name: Annotated[str, Field(min_length=1, max_length=255)]
     description: str = ""
-    model_settings: dict[str, Any] = Field(default_factory=dict)
-    training_settings: dict[str, Any] = Field(default_factory=dict)
+    model_settings: JsonObject = Field(default_factory=dict)
+    training_settings: JsonObject = Field(default_factory=dict)
     seeds: list[Seed] = Field(default_factory=list)
     blueprints: list[Blueprint] = Field(default_factory=list)
     status: TrainingSessionStatus = TrainingSessionStatus.INITIALIZED
@@ -98,10 +106,10 @@ class KernelMetadata(EsperModel):
     output_shape: Annotated[list[PositiveInt], Field(min_length=1)]
     parameter_count: NonNegativeInt
     device_requirements: list[str] = Field(default_factory=list)
-    memory_footprint_mb: NonNegativeFloat
+    memory_footprint_mb: NonNegativeFiniteFloat
     compilation_target: Annotated[str, Field(min_length=1)] = "torchscript"
-    optimization_flags: dict[str, Any] = Field(default_factory=dict)
-    performance_profile: dict[str, float] = Field(default_factory=dict)
+    optimization_flags: JsonObject = Field(default_factory=dict)
+    performance_profile: Metrics = Field(default_factory=dict)
     compatibility_version: Annotated[str, Field(min_length=1)] = "1.0"
     created_at: UTCDateTime = Field(default_factory=utc_now)
     checksum: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
@@ -116,8 +124,8 @@ class CompiledKernel(EsperModel):
     binary_ref: S3ObjectRef
     metadata: KernelMetadata
     status: CompiledKernelStatus = CompiledKernelStatus.COMPILED
-    validation_results: dict[str, Any] = Field(default_factory=dict)
-    deployment_stats: dict[str, Any] = Field(default_factory=dict)
+    validation_results: JsonObject = Field(default_factory=dict)
+    deployment_stats: JsonObject = Field(default_factory=dict)
     created_at: UTCDateTime = Field(default_factory=utc_now)
     last_used_at: UTCDateTime | None = None
 

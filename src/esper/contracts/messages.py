@@ -17,8 +17,8 @@ from pydantic import UUID4, Field, NonNegativeInt, ValidationInfo, field_validat
 from .assets import S3ObjectRef
 from .base import EsperModel
 from .enums import KasminaCommandType, KernelStatus
-from .operational import FieldReport, HealthSignal, UnitInterval
-from .validators import SeedId, UTCDateTime, utc_now
+from .operational import FieldReport, HealthSignal
+from .validators import FiniteFloat, JsonObject, Metrics, SeedId, UnitInterval, UTCDateTime, utc_now
 
 STREAM_FIELD = "message"
 """The name of the single field an Oona stream entry carries."""
@@ -46,7 +46,7 @@ class KasminaCommand(EsperModel):
     target_seed: SeedId
     blueprint_id: NonEmpty | None = None
     kernel_artifact_id: NonEmpty | None = None
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    parameters: JsonObject = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _germinate_names_a_kernel(self) -> Self:
@@ -76,7 +76,7 @@ class KernelCharacterized(EsperModel):
     kernel_id: NonEmpty
     blueprint_id: NonEmpty
     status: KernelStatus
-    benchmark_results: dict[str, float] = Field(default_factory=dict)
+    benchmark_results: Metrics = Field(default_factory=dict)
     tags: list[NonEmpty] = Field(default_factory=list)
 
 
@@ -84,8 +84,8 @@ class EpochEvent(EsperModel):
     """Tolaria finished an epoch."""
 
     epoch: NonNegativeInt
-    training_loss: Annotated[float, Field(allow_inf_nan=False)] | None = None
-    validation_loss: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    training_loss: FiniteFloat | None = None
+    validation_loss: FiniteFloat | None = None
     validation_accuracy: UnitInterval | None = None
 
 
@@ -141,6 +141,18 @@ class OonaMessage(EsperModel):
         if not isinstance(value, Mapping):
             raise ValueError(f"payload for topic {topic.value!r} must be a {model.__name__} object")
         return model.model_validate(dict(value))
+
+    @model_validator(mode="after")
+    def _topic_fits_payload(self) -> Self:
+        """The payload check above runs when the payload is set; this one also catches a later
+        ``message.topic = ...`` that the payload does not fit (the assignment is undone)."""
+        model = TOPIC_PAYLOADS[self.topic]
+        if not isinstance(self.payload, model):
+            raise ValueError(
+                f"topic {self.topic.value!r} carries {model.__name__}, "
+                f"not {type(self.payload).__name__}"
+            )
+        return self
 
     def to_stream_fields(self) -> dict[str, str]:
         """The fields of the Redis Stream entry that carries this message."""

@@ -1,15 +1,22 @@
 """Operational models: telemetry, system state and decisions exchanged at run time."""
 
-from typing import Annotated, Any, Self
+from typing import Annotated, Self
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt, model_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
 from .base import EsperModel
 from .enums import AdaptationType, FieldReportOutcome, SeedState
-from .validators import SeedId, UTCDateTime, utc_now, validate_seed_id
-
-UnitInterval = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+from .validators import (
+    FiniteFloat,
+    JsonObject,
+    Metrics,
+    NonNegativeFiniteFloat,
+    SeedId,
+    UnitInterval,
+    UTCDateTime,
+    utc_now,
+    validate_seed_id,
+)
 
 
 class HealthSignal(EsperModel):
@@ -19,12 +26,12 @@ class HealthSignal(EsperModel):
     seed_id: NonNegativeInt
     chunk_id: NonNegativeInt
     epoch: NonNegativeInt
-    activation_variance: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+    activation_variance: NonNegativeFiniteFloat
     dead_neuron_ratio: UnitInterval
-    avg_correlation: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
+    avg_correlation: Annotated[FiniteFloat, Field(ge=-1.0, le=1.0)]
     is_ready_for_transition: bool = False
     health_score: UnitInterval = 1.0
-    execution_latency: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0.0
+    execution_latency: NonNegativeFiniteFloat = 0.0
     error_count: NonNegativeInt = 0
     active_seeds: NonNegativeInt = 1
     total_seeds: PositiveInt = 1
@@ -46,7 +53,7 @@ class HardwareContext(EsperModel):
     """The hardware a model is trained on."""
 
     device_type: Annotated[str, Field(min_length=1)]
-    memory_available_gb: NonNegativeFloat
+    memory_available_gb: NonNegativeFiniteFloat
     supports_quantization: bool = False
 
 
@@ -85,7 +92,7 @@ class AdaptationDecision(EsperModel):
     adaptation_type: AdaptationType
     confidence: UnitInterval
     urgency: UnitInterval
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: JsonObject = Field(default_factory=dict)
     timestamp: UTCDateTime = Field(default_factory=utc_now)
 
 
@@ -98,4 +105,4 @@ class FieldReport(EsperModel):
     pre_metric: FiniteFloat
     post_metric: FiniteFloat
     outcome: FieldReportOutcome
-    eval_metrics: dict[str, float] = Field(default_factory=dict)
+    eval_metrics: Metrics = Field(default_factory=dict)
