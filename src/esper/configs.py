@@ -6,9 +6,15 @@ process environment. The environment keys are exactly those of the services ``.e
 ``POSTGRES_PASSWORD``, ``REDIS_URL``, ``REDIS_PASSWORD``, ``MINIO_ROOT_USER``,
 ``MINIO_ROOT_PASSWORD``, ``S3_ENDPOINT_URL``, ``S3_BUCKET_NAME``. An empty value counts as unset.
 
+The ``.env`` is read exactly as docker compose reads it (``esper.envfile``: quoting, comments and
+``$VAR`` interpolation), so the library and the containers see the same values.
+
 Secrets are ``SecretStr``: they print as ``**********`` in ``str``, ``repr`` and JSON dumps; call
-``get_secret_value()`` where the secret is really needed. Every problem (missing file, malformed
-YAML or ``.env``, invalid value) raises ``ConfigError`` naming the file and the problem.
+``get_secret_value()`` where the secret is really needed. Secrets are taken verbatim: other strings
+are stripped of surrounding whitespace, a secret is not (compose passes ``"  x  "`` to the
+container as is). Every problem (missing file, file not UTF-8, malformed YAML or ``.env``, invalid
+value) raises ``ConfigError`` naming the file and the problem, never a secret: a ``.env`` problem
+names the line and variable, and a URL's ``user:password@`` is shown as ``***@``.
 """
 
 import os
@@ -18,7 +24,6 @@ from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlsplit
 
 import yaml
-from dotenv import dotenv_values
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,14 +32,19 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     SecretStr,
+    StringConstraints,
     ValidationError,
     field_validator,
 )
 
 from esper.contracts.enums import ComponentType
+from esper.envfile import EnvFileError, parse_env
+from esper.utils.redact import redact_urls
 
 Port = Annotated[int, Field(ge=1, le=65535)]
-NonEmpty = Annotated[str, Field(min_length=1)]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""A non-empty setting, stripped of surrounding whitespace (secrets are ``SecretStr``, never
+stripped)."""
 
 
 class ConfigError(Exception):
@@ -42,7 +52,7 @@ class ConfigError(Exception):
 
 
 class _ConfigModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class DatabaseConfig(_ConfigModel):
@@ -69,22 +79,25 @@ class RedisConfig(_ConfigModel):
 
     @property
     def url(self) -> str:
-        """The connection URL *without* the password (pass that separately)."""
+        """The connection URL *without* the password (pass that separately); an IPv6 host is
+        bracketed, as URLs require."""
         scheme = "rediss" if self.ssl else "redis"
-        return f"{scheme}://{self.host}:{self.port}/{self.database}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}/{self.database}"
 
 
 class StorageConfig(_ConfigModel):
     """The S3-compatible artifact store (MinIO)."""
 
-    endpoint_url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$")] = (
-        "http://localhost:9000"
-    )
+    endpoint_url: Annotated[
+        str, StringConstraints(strip_whitespace=True, pattern=r"^https?://[^\s/]+(/\S*)?$")
+    ] = "http://localhost:9000"
     access_key: NonEmpty = "minio_admin"
     secret_key: SecretStr | None = None
-    bucket_name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")] = (
-        "esper-artifacts"
-    )
+    bucket_name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$"),
+    ] = "esper-artifacts"
     region: NonEmpty = "us-east-1"
 
 
@@ -139,14 +152,19 @@ class EsperConfig(_ConfigModel):
 
 
 def _redis_url_overrides(url: str) -> dict[str, Any]:
-    parts = urlsplit(url)
+    """The redis settings ``REDIS_URL`` sets. Messages show the URL with its userinfo redacted
+    (it may hold the password), or not at all when it cannot be split into parts."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ValueError("is not a URL of the form redis://host:port/db") from None
     if parts.scheme not in ("redis", "rediss"):
-        raise ValueError(f"must start with redis:// or rediss://, got {url!r}")
+        raise ValueError("must start with redis:// or rediss://")
     values: dict[str, Any] = {"ssl": parts.scheme == "rediss"}
     try:
         port = parts.port
     except ValueError:
-        raise ValueError(f"has an invalid port: {url!r}") from None
+        raise ValueError(f"has an invalid port: {redact_urls(url)!r}") from None
     if parts.hostname:
         values["host"] = parts.hostname
     if port is not None:
@@ -181,12 +199,7 @@ embedded in REDIS_URL."""
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read configuration file: {exc.strerror}") from None
+    text = _read_text(path, "configuration file")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -200,6 +213,24 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise ConfigError(f"{path}: expected a mapping at the top level, the file is {kind}")
     return data
+
+
+def _read_text(path: Path, kind: str) -> str:
+    """The file's text; a missing, unreadable or non-UTF-8 file is a ``ConfigError`` (the bad
+    byte is located by line, never shown)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {kind} not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {kind}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path}: cannot read {kind}: not UTF-8 text (invalid byte on line {line})"
+        ) from None
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -259,16 +290,23 @@ def load_config(
         ) from None
 
 
-def load_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
-    """Read a dotenv file (``KEY=value`` lines) into a dict; a key without a value is skipped."""
+def load_env_file(
+    path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Read a services ``.env`` as docker compose does (see ``esper.envfile``), interpolating
+    ``$VAR`` against ``environ`` (default ``os.environ``) and the keys defined above it.
+
+    A line compose would refuse (an unclosed quote, a bad name, a bad ``${...}``) is a
+    ``ConfigError`` naming the file, the line and the variable, never the value.
+    """
     env_path = Path(path)
     if not env_path.is_file():
         raise ConfigError(f"{env_path}: environment file not found")
+    text = _read_text(env_path, "environment file")
     try:
-        values = dotenv_values(env_path, interpolate=False)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{env_path}: cannot read environment file: {exc}") from None
-    return {key: value for key, value in values.items() if value is not None}
+        return parse_env(text, os.environ if environ is None else environ)
+    except EnvFileError as exc:
+        raise ConfigError(f"{env_path}: {exc}") from None
 
 
 def load_settings(
@@ -285,5 +323,6 @@ def load_settings(
     process_env = dict(os.environ if environ is None else environ)
     if env_file is None:
         return load_config(config_path, env=process_env)
-    merged = {**load_env_file(env_file), **{k: v for k, v in process_env.items() if v}}
+    from_file = load_env_file(env_file, environ=process_env)
+    merged = {**from_file, **{k: v for k, v in process_env.items() if v}}
     return load_config(config_path, env=merged, env_source=f"{env_file} / environment")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from esper.configs import (
     ENV_OVERRIDES,
@@ -17,6 +20,7 @@ from esper.configs import (
     load_settings,
 )
 from esper.contracts import ComponentType
+from esper.envfile import parse_env
 
 REPO = Path(__file__).resolve().parents[2]
 PHASE1 = REPO / "configs" / "phase1_mvp.yaml"
@@ -235,7 +239,7 @@ def test_env_file_is_parsed_as_dotenv(tmp_path: Path) -> None:
         "# comment\nPOSTGRES_USER=alice\nexport REDIS_URL='redis://h:1/0'\nEMPTY=\nNOVALUE\n",
     )
 
-    assert load_env_file(env_file) == {
+    assert load_env_file(env_file, environ={}) == {
         "POSTGRES_USER": "alice",
         "REDIS_URL": "redis://h:1/0",
         "EMPTY": "",
@@ -284,3 +288,148 @@ def test_env_example_documents_every_key_the_library_reads() -> None:
     assert keys >= DESIGN_ENV_KEYS
     config = load_settings(PHASE1, REPO / ".env.example", environ={})
     assert config.redis.url == "redis://127.0.0.1:6379/0"
+
+
+# --- no secret in an error message (issue 10, defect 3) ----------------------------------------
+
+SECRET = "s3cr3t-Pw-that-must-not-leak"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"redis://:{SECRET}@host:99999/0",
+        f"redis://user:{SECRET}@host:notaport/0",
+        f"http://:{SECRET}@host:6379/0",
+        f"{SECRET}@host:6379/0",
+        f"redis://:{SECRET}@[::1/0",
+    ],
+)
+def test_bad_redis_url_error_never_shows_its_password(url: str) -> None:
+    with pytest.raises(ConfigError, match="REDIS_URL") as excinfo:
+        load_config(None, env={"REDIS_URL": url})
+
+    assert SECRET not in str(excinfo.value)
+
+
+def test_bad_redis_url_port_error_shows_the_url_with_userinfo_redacted() -> None:
+    with pytest.raises(ConfigError, match=r"invalid port: 'redis://\*\*\*@host:99999/0'"):
+        load_config(None, env={"REDIS_URL": f"redis://:{SECRET}@host:99999/0"})
+
+
+# --- malformed .env lines (issue 10, defect 4) --------------------------------------------------
+
+
+def test_unclosed_quote_in_env_file_is_a_config_error_naming_line_and_variable(
+    tmp_path: Path,
+) -> None:
+    env_file = write(tmp_path / ".env", f'POSTGRES_USER=alice\nPOSTGRES_PASSWORD="{SECRET}\n')
+
+    with pytest.raises(
+        ConfigError, match=r"\.env: line 2: POSTGRES_PASSWORD has an unterminated quoted value"
+    ) as excinfo:
+        load_env_file(env_file)
+
+    assert SECRET not in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (f"{SECRET}!\n", "is not a KEY=value line"),
+        (f"pasted {SECRET}\n", "has a space in its variable name"),
+        (f"POSTGRES_PASSWORD=${{{SECRET}\n", "POSTGRES_PASSWORD has an invalid"),
+        (f"POSTGRES_PASSWORD=${{UNSET:?{SECRET}}}\n", "POSTGRES_PASSWORD requires UNSET"),
+    ],
+)
+def test_env_line_compose_would_refuse_is_a_config_error_without_its_text(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    env_file = write(tmp_path / ".env", "A=1\n" + text)
+
+    with pytest.raises(ConfigError, match=rf"line 2: {problem}") as excinfo:
+        load_env_file(env_file)
+
+    assert SECRET not in str(excinfo.value)
+
+
+# --- files that are not UTF-8 (issue 10, defect 5) ---------------------------------------------
+
+
+def test_yaml_config_that_is_not_utf8_is_a_config_error_naming_file_and_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"name: esper\ndescription: caf\xe9\n")
+
+    with pytest.raises(ConfigError, match=r"c\.yaml: .*not UTF-8 text \(invalid byte on line 2\)"):
+        load_config(path, env={})
+
+
+# --- the .env as compose reads it (issue 10, defect 8) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "environ", "key", "expected"),
+    [
+        ("A=pa$word\n", {}, "A", "pa"),
+        ("A=pa$$word\n", {}, "A", "pa$word"),
+        ("A='pa$word'\n", {}, "A", "pa$word"),
+        ('A="pa$word"\n', {}, "A", "pa"),
+        ('A="pa\\$word"\n', {}, "A", "pa$word"),
+        ("A=${UNSET:-fallback}\n", {}, "A", "fallback"),
+        ("A=${SET:-fallback}\n", {"SET": "set"}, "A", "set"),
+        ("A=${EMPTY-kept}\n", {"EMPTY": ""}, "A", ""),
+        ("A=${SET:+alt}\n", {"SET": "x"}, "A", "alt"),
+        ("B=1\nA=x${B}y\n", {}, "A", "x1y"),
+        ("B=file\nA=$B\n", {"B": "process"}, "A", "process"),
+        ("A=value # comment\n", {}, "A", "value"),
+        ("A=value#hash\n", {}, "A", "value#hash"),
+        ("A=  padded  \n", {}, "A", "padded"),
+        ('A="  padded  "\n', {}, "A", "  padded  "),
+        ('A="one\\ntwo"\n', {}, "A", "one\ntwo"),
+        ("A='one\\ntwo'\n", {}, "A", "one\\ntwo"),
+        ("A='it\\'s'\n", {}, "A", "it's"),
+        ("A='multi\nline'\n", {}, "A", "multi\nline"),
+        ("A=\n", {}, "A", ""),
+        ("export A=1\n", {}, "A", "1"),
+        ("A: yaml-style\n", {}, "A", "yaml-style"),
+        ("A\n", {"A": "inherited"}, "A", "inherited"),
+        ("\ufeffA=bom\r\n", {}, "A", "bom"),
+    ],
+)
+def test_env_file_values_are_read_as_docker_compose_reads_them(
+    tmp_path: Path, text: str, environ: dict[str, str], key: str, expected: str
+) -> None:
+    env_file = write(tmp_path / ".env", text)
+
+    assert load_env_file(env_file, environ=environ)[key] == expected
+
+
+def test_secret_is_taken_verbatim_while_other_settings_are_stripped() -> None:
+    config = load_config(None, env={"POSTGRES_PASSWORD": "  spaced  ", "POSTGRES_HOST": " db "})
+
+    assert config.database.password is not None
+    assert config.database.password.get_secret_value() == "  spaced  "
+    assert config.database.host == "db"
+
+
+@given(st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=64))
+def test_generated_secrets_read_the_same_literally_and_as_compose_reads_them(
+    secret: str,
+) -> None:
+    """roles/esper_services generates its secrets from ascii_letters and digits and writes them
+    unquoted; they hold nothing that compose would interpolate, unescape or cut, in any
+    quoting."""
+    for line in (f"KEY={secret}", f'KEY="{secret}"', f"KEY='{secret}'"):
+        assert parse_env(line + "\n", {"KEY": "from-process"})["KEY"] == secret
+
+
+# --- IPv6 ---------------------------------------------------------------------------------------
+
+
+def test_ipv6_redis_host_is_bracketed_in_the_url() -> None:
+    config = load_config(None, env={"REDIS_URL": "redis://[::1]:6380/1"})
+
+    assert config.redis.host == "::1"
+    assert config.redis.url == "redis://[::1]:6380/1"
