@@ -4,8 +4,8 @@
 #
 #   pytest    redis-server, postgresql   the live `esper doctor` tests start their own servers
 #                                        from these binaries (own ports, own data directories)
-#   molecule  docker.io, debootstrap     an engine for the test containers, and the local image
-#                                        builds where no registry answers
+#   molecule  docker.io, debootstrap,    an engine for the test containers, and the local image
+#             zstd                       builds where no registry answers
 #
 # Debian's redis-server and postgresql packages start system daemons on 6379/5432, the ports the
 # Esper stack publishes: they are installed with daemons held back (policy-rc.d) and their units
@@ -41,6 +41,7 @@ esac
 case " $stages " in *" molecule "*)
   command -v docker >/dev/null 2>&1 || want+=(docker.io)
   command -v debootstrap >/dev/null 2>&1 || want+=(debootstrap)
+  command -v zstd >/dev/null 2>&1 || want+=(zstd) # Ubuntu's packages are zstd-compressed
   ;;
 esac
 
