@@ -1,18 +1,31 @@
 """The ``esper`` command line: ``esper doctor [--env-file PATH] [--config PATH] [--json]
-[--timeout SECONDS]``."""
+[--timeout SECONDS]``.
+
+Only the standard library (and ``esper.doctor``, which keeps to it) is imported up front: the
+configuration needs pydantic and PyYAML, and ``esper --help`` or a doctor report must still work
+when one of them is missing (the report then says which).
+"""
+
+from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from esper import API_VERSION, __version__
-from esper.configs import ConfigError, EsperConfig, load_settings
-from esper.doctor import DEFAULT_TIMEOUT, CheckResult, run_checks
+from esper.doctor import DEFAULT_TIMEOUT, INSTALL_LOCK_HINT, MAX_TIMEOUT, CheckResult, run_checks
+from esper.utils.redact import scrub
 
+if TYPE_CHECKING:
+    from esper.configs import EsperConfig
+
+SECRET_KEYS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "MINIO_ROOT_PASSWORD")
+"""The .env keys that hold secrets: their values never appear in the report."""
 GREEN = "\033[32m"
 RED = "\033[31m"
 RESET = "\033[0m"
@@ -23,8 +36,10 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
+    if not 0 < value <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}: {text!r}"
+        )
     return value
 
 
@@ -71,6 +86,15 @@ def _load(
 ) -> tuple[EsperConfig | None, CheckResult]:
     sources = [str(p) for p in (config_path, env_file) if p is not None] + ["environment"]
     try:
+        from esper.configs import ConfigError, load_settings
+    except ImportError as exc:
+        return None, CheckResult(
+            "config",
+            False,
+            f"cannot load the configuration code: {type(exc).__name__}: {exc}",
+            INSTALL_LOCK_HINT,
+        )
+    try:
         config = load_settings(config_path, env_file, environ=environ)
     except ConfigError as exc:
         return None, CheckResult(
@@ -106,10 +130,34 @@ def render_table(results: Sequence[CheckResult], *, color: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _secrets(config: EsperConfig | None, environ: dict[str, str]) -> list[str]:
+    """Every secret the report could echo: the loaded ones and the raw environment values."""
+    found = [environ.get(key, "") for key in SECRET_KEYS]
+    if config is not None:
+        for secret in (config.database.password, config.redis.password, config.storage.secret_key):
+            if secret is not None:
+                found.append(secret.get_secret_value())
+    return found
+
+
+def _scrubbed(results: Iterable[CheckResult], secrets: list[str]) -> list[CheckResult]:
+    """The rows with every secret and URL userinfo masked: a library's error text may quote a
+    connection string, and the report is pasted into tickets and Ansible logs."""
+    return [
+        dataclasses.replace(
+            row,
+            detail=scrub(row.detail, secrets),
+            hint=None if row.hint is None else scrub(row.hint, secrets),
+        )
+        for row in results
+    ]
+
+
 def doctor(args: argparse.Namespace, environ: dict[str, str], out: TextIO) -> int:
     env_file = resolve_env_file(args.env_file, environ)
     config, config_row = _load(args.config, env_file, environ)
-    results = run_checks(config, timeout=args.timeout, config_row=config_row)
+    results = run_checks(config, timeout=args.timeout, config_row=config_row, env_file=env_file)
+    results = _scrubbed(results, _secrets(config, environ))
     ok = all(result.ok for result in results)
     if args.json:
         report = {"ok": ok, "checks": [result.as_dict() for result in results]}

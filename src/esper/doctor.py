@@ -3,11 +3,18 @@
 Each check returns one row (name, ok, detail, hint). A check never raises and never hangs: every
 network call has a bounded timeout, and every failure becomes a red row whose hint says what to do.
 The checks run concurrently, so a run takes about as long as its slowest check.
+
+This module imports only the standard library at the top: the service libraries (redis, psycopg,
+boto3) and pydantic are imported by the checks that need them, so a missing one is a red row
+(``dependencies`` names it) and never stops ``esper --help`` or the rest of the report.
 """
+
+from __future__ import annotations
 
 import importlib
 import math
 import pkgutil
+import shlex
 import subprocess
 import sys
 import threading
@@ -15,17 +22,63 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from esper.configs import DatabaseConfig, EsperConfig, RedisConfig, StorageConfig
-from esper.contracts.messages import EpochEvent, OonaMessage, TopicNames
+from esper.utils.redact import redact_urls
+
+if TYPE_CHECKING:
+    from esper.configs import DatabaseConfig, EsperConfig, RedisConfig, StorageConfig
 
 MIN_PYTHON = (3, 12)
 DEFAULT_TIMEOUT = 3.0
+MAX_TIMEOUT = 300.0
+"""The longest ``--timeout`` accepted: a service that needs longer for one step is down, and much
+larger values overflow the socket and thread timeouts."""
 LOCAL_BUDGET = 120.0
 """Seconds the local checks (imports, torch) may take: a cold torch import can be slow."""
-COMPOSE = "docker compose -f docker/docker-compose.yml --env-file .env"
+PROVISIONED_PROJECT_DIR = Path("/opt/esper/services")
+"""Where provisioning (roles/esper_services) puts docker-compose.yml and .env."""
+PROVISIONED_PROJECT_NAME = "esper"
 DOCTOR_GROUP = "esper-doctor"
+RUNTIME_LIBRARIES = {
+    "pydantic": "pydantic",
+    "yaml": "PyYAML",
+    "redis": "redis",
+    "psycopg": "psycopg",
+    "boto3": "boto3",
+    "botocore": "botocore",
+    "fastapi": "fastapi",
+    "uvicorn": "uvicorn",
+    "numpy": "numpy",
+}
+"""Import name -> distribution of every runtime dependency except torch (its own row)."""
+INSTALL_LOCK_HINT = (
+    "Install the locked dependencies: pip install --require-hashes --no-deps "
+    "-r requirements/esper.lock.txt, then pip install --no-deps -e ."
+)
+
+
+def compose_command(
+    env_file: Path | None,
+    *,
+    cwd: Path | None = None,
+    provisioned: Path = PROVISIONED_PROJECT_DIR,
+) -> str:
+    """The ``docker compose`` invocation that manages this workstation's services.
+
+    Provisioned hosts run the stack from the compose project directory (docker-compose.yml and
+    .env side by side, project name ``esper``); a checkout runs ``docker/docker-compose.yml`` with
+    the checkout's ``.env``. The hint must name the one that applies, or following it would
+    start a second, empty stack.
+    """
+    if env_file is not None and (env_file.parent / "docker-compose.yml").is_file():
+        provisioned = env_file.parent.absolute()
+    elif ((Path.cwd() if cwd is None else cwd) / "docker" / "docker-compose.yml").is_file():
+        env = shlex.quote(str(env_file if env_file is not None else ".env"))
+        return f"docker compose -f docker/docker-compose.yml --env-file {env}"
+    project = shlex.quote(str(provisioned))
+    return f"docker compose -p {PROVISIONED_PROJECT_NAME} --project-directory {project}"
 
 
 @dataclass(frozen=True)
@@ -51,8 +104,25 @@ class CheckFailedError(Exception):
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    """The exception on one line, with any URL's ``user:password@`` redacted."""
+    text = redact_urls(" ".join(str(exc).split()))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _missing_library(exc: Exception) -> str | None:
+    """The hint for a check that failed because a library is not installed, else ``None``."""
+    if isinstance(exc, ImportError):
+        return f"The {exc.name or 'needed'} library is missing. {INSTALL_LOCK_HINT}"
+    return None
+
+
+def _is_instance(exc: Exception, module: str, *names: str) -> bool:
+    """``exc`` is one of ``module``'s exception classes ``names``; the module is looked up
+    among those already imported (the check that raised imported it), never imported here, so
+    a hint cannot fail on a missing library."""
+    loaded = sys.modules.get(module)
+    classes = tuple(getattr(loaded, name) for name in names if hasattr(loaded, name))
+    return bool(classes) and isinstance(exc, classes)
 
 
 def guarded(
@@ -111,13 +181,26 @@ def check_modules(package: str = "esper") -> CheckResult:
             failures.append(f"{info.name}: {_one_line(exc)}")
     if failures:
         return CheckResult(
-            "esper modules",
-            False,
-            "; ".join(sorted(set(failures))),
-            "Install the locked dependencies: pip install --require-hashes --no-deps "
-            "-r requirements/esper.lock.txt, then pip install --no-deps -e .",
+            "esper modules", False, "; ".join(sorted(set(failures))), INSTALL_LOCK_HINT
         )
     return CheckResult("esper modules", True, f"{count + 1} modules import")
+
+
+def check_dependencies(libraries: dict[str, str] | None = None) -> CheckResult:
+    """Every runtime library imports. The esper modules import them lazily, so without this
+    row a missing ``redis`` would only show as a confusing failure of the redis check."""
+    wanted = RUNTIME_LIBRARIES if libraries is None else libraries
+    missing: list[str] = []
+    for module, distribution in wanted.items():
+        try:
+            importlib.import_module(module)
+        except Exception as exc:
+            missing.append(f"{distribution} ({_one_line(exc)})")
+    if missing:
+        return CheckResult(
+            "dependencies", False, "cannot import " + "; ".join(missing), INSTALL_LOCK_HINT
+        )
+    return CheckResult("dependencies", True, ", ".join(wanted.values()) + " import")
 
 
 def check_pip(timeout: float) -> CheckResult:
@@ -163,15 +246,21 @@ def check_torch() -> CheckResult:
 # --- service checks ---------------------------------------------------------------------------
 
 
-def _redis_hint(exc: Exception) -> str:
-    import redis
+def _redis_hint(compose: str) -> Callable[[Exception], str]:
+    def _hint(exc: Exception) -> str:
+        missing = _missing_library(exc)
+        if missing:
+            return missing
+        if _is_instance(exc, "redis.exceptions", "AuthenticationError", "AuthorizationError"):
+            return "REDIS_PASSWORD in .env does not match the server's requirepass; fix .env."
+        return (
+            f"Start Redis ({compose} up -d redis) and check REDIS_URL and REDIS_PASSWORD in .env."
+        )
 
-    if isinstance(exc, redis.AuthenticationError | redis.exceptions.AuthorizationError):
-        return "REDIS_PASSWORD in .env does not match the server's requirepass; fix .env."
-    return f"Start Redis ({COMPOSE} up -d redis) and check REDIS_URL and REDIS_PASSWORD in .env."
+    return _hint
 
 
-def check_redis(config: RedisConfig, timeout: float) -> CheckResult:
+def check_redis(config: RedisConfig, timeout: float, compose: str | None = None) -> CheckResult:
     """Redis answers, and an OonaMessage round-trips through a scratch stream with a consumer
     group (XADD, XGROUP CREATE, XREADGROUP, XACK); the stream is deleted afterwards."""
 
@@ -179,6 +268,8 @@ def check_redis(config: RedisConfig, timeout: float) -> CheckResult:
         import redis
         from redis.backoff import NoBackoff
         from redis.retry import Retry
+
+        from esper.contracts.messages import EpochEvent, OonaMessage, TopicNames
 
         client = redis.Redis(
             host=config.host,
@@ -226,14 +317,11 @@ def check_redis(config: RedisConfig, timeout: float) -> CheckResult:
                     )
             finally:
                 client.delete(stream)
-            return (
-                f"Redis {version} at {config.host}:{config.port}/{config.database}: "
-                f"OonaMessage {entry_id} round-tripped through a stream"
-            )
+            return f"Redis {version} at {config.url}: OonaMessage {entry_id} round-tripped through a stream"
         finally:
             client.close()
 
-    return guarded("redis", _redis_hint, _check)
+    return guarded("redis", _redis_hint(compose or compose_command(None)), _check)
 
 
 def _stream_entries(reply: Any, stream: str) -> list[tuple[Any, Any]]:
@@ -253,19 +341,27 @@ def _stream_entries(reply: Any, stream: str) -> list[tuple[Any, Any]]:
     return []
 
 
-def _postgres_hint(exc: Exception) -> str:
-    text = str(exc)
-    if "password authentication failed" in text or "no password supplied" in text:
-        return "POSTGRES_USER / POSTGRES_PASSWORD in .env do not match the server; fix .env."
-    if "does not exist" in text:
-        return "Create the database (POSTGRES_DB, default urza_db) or fix POSTGRES_DB in .env."
-    return (
-        f"Start PostgreSQL ({COMPOSE} up -d postgres) and check POSTGRES_HOST / POSTGRES_PORT "
-        "in .env."
-    )
+def _postgres_hint(compose: str) -> Callable[[Exception], str]:
+    def _hint(exc: Exception) -> str:
+        missing = _missing_library(exc)
+        if missing:
+            return missing
+        text = str(exc)
+        if "password authentication failed" in text or "no password supplied" in text:
+            return "POSTGRES_USER / POSTGRES_PASSWORD in .env do not match the server; fix .env."
+        if "does not exist" in text:
+            return "Create the database (POSTGRES_DB, default urza_db) or fix POSTGRES_DB in .env."
+        return (
+            f"Start PostgreSQL ({compose} up -d postgres) and check POSTGRES_HOST / "
+            "POSTGRES_PORT in .env."
+        )
+
+    return _hint
 
 
-def check_postgres(config: DatabaseConfig, timeout: float) -> CheckResult:
+def check_postgres(
+    config: DatabaseConfig, timeout: float, compose: str | None = None
+) -> CheckResult:
     """The PostgreSQL database answers ``SELECT 1``."""
 
     def _check() -> str:
@@ -291,20 +387,24 @@ def check_postgres(config: DatabaseConfig, timeout: float) -> CheckResult:
             f"{config.database!r} answers SELECT 1"
         )
 
-    return guarded("postgresql", _postgres_hint, _check)
+    return guarded("postgresql", _postgres_hint(compose or compose_command(None)), _check)
 
 
-def _s3_hint(exc: Exception) -> str:
-    from botocore.exceptions import ClientError
+def _s3_hint(compose: str) -> Callable[[Exception], str]:
+    def _hint(exc: Exception) -> str:
+        missing = _missing_library(exc)
+        if missing:
+            return missing
+        if _is_instance(exc, "botocore.exceptions", "ClientError"):
+            code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+            if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"}:
+                return "MINIO_ROOT_USER / MINIO_ROOT_PASSWORD in .env are not accepted; fix .env."
+        return f"Start MinIO ({compose} up -d minio) and check S3_ENDPOINT_URL in .env."
 
-    if isinstance(exc, ClientError):
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code in {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403"}:
-            return "MINIO_ROOT_USER / MINIO_ROOT_PASSWORD in .env are not accepted; fix .env."
-    return f"Start MinIO ({COMPOSE} up -d minio) and check S3_ENDPOINT_URL in .env."
+    return _hint
 
 
-def check_s3(config: StorageConfig, timeout: float) -> CheckResult:
+def check_s3(config: StorageConfig, timeout: float, compose: str | None = None) -> CheckResult:
     """The S3 endpoint stores, reads back and deletes a scratch object in the bucket (the bucket
     is created when missing)."""
 
@@ -358,9 +458,10 @@ def check_s3(config: StorageConfig, timeout: float) -> CheckResult:
                 "the object read back differs from the one stored",
                 "Check the object store's health (MinIO logs).",
             )
-        return f"{config.endpoint_url} bucket {bucket!r}: put, get, delete ok{created}"
+        endpoint = redact_urls(config.endpoint_url)
+        return f"{endpoint} bucket {bucket!r}: put, get, delete ok{created}"
 
-    return guarded("s3", _s3_hint, _check)
+    return guarded("s3", _s3_hint(compose or compose_command(None)), _check)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -382,7 +483,17 @@ def run_concurrently(checks: Sequence[Check]) -> list[CheckResult]:
     results: list[CheckResult | None] = [None] * len(checks)
 
     def _target(index: int, check: Check) -> None:
-        results[index] = check.run()
+        # A check is written not to raise; should one still do so, its row says what happened
+        # at once, instead of a traceback on stderr and a misleading "did not finish" later.
+        try:
+            results[index] = check.run()
+        except Exception as exc:
+            results[index] = CheckResult(
+                check.name,
+                False,
+                f"the check itself failed: {_one_line(exc)}",
+                "This is a bug in esper doctor; please report it with this row.",
+            )
 
     threads = [
         threading.Thread(target=_target, args=(i, c), name=f"doctor-{c.name}", daemon=True)
@@ -411,25 +522,33 @@ def run_checks(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     config_row: CheckResult | None = None,
+    env_file: Path | None = None,
 ) -> list[CheckResult]:
     """Run every check concurrently; rows come back in a fixed order.
 
     Without a ``config`` (it failed to load; ``config_row`` says why) the service checks are
-    reported as not run. A service check gets ``3 * timeout + 1`` seconds in all.
+    reported as not run. A service check gets ``3 * timeout + 1`` seconds in all. ``env_file``
+    (the services ``.env`` in use) decides which ``docker compose`` command the hints name.
     """
     pip_timeout = max(20.0, 4 * timeout)
     checks = [
         Check("python", LOCAL_BUDGET, check_python),
         Check("esper modules", LOCAL_BUDGET, check_modules),
+        Check("dependencies", LOCAL_BUDGET, check_dependencies),
         Check("pip check", pip_timeout + 5, lambda: check_pip(pip_timeout)),
         Check("torch", LOCAL_BUDGET, check_torch),
     ]
     if config is not None:
         service_budget = 3 * timeout + 1
+        compose = compose_command(env_file)
         checks += [
-            Check("redis", service_budget, lambda: check_redis(config.redis, timeout)),
-            Check("postgresql", service_budget, lambda: check_postgres(config.database, timeout)),
-            Check("s3", service_budget, lambda: check_s3(config.storage, timeout)),
+            Check("redis", service_budget, lambda: check_redis(config.redis, timeout, compose)),
+            Check(
+                "postgresql",
+                service_budget,
+                lambda: check_postgres(config.database, timeout, compose),
+            ),
+            Check("s3", service_budget, lambda: check_s3(config.storage, timeout, compose)),
         ]
     results = run_concurrently(checks)
     if config is None:

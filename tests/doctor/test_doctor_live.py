@@ -68,6 +68,7 @@ def test_doctor_reports_every_row_green_against_live_servers(stack: Stack, tmp_p
         "config",
         "python",
         "esper modules",
+        "dependencies",
         "pip check",
         "torch",
         "redis",
@@ -84,10 +85,11 @@ def test_console_script_prints_a_green_table_and_exits_zero(stack: Stack, tmp_pa
 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     table = proc.stdout.splitlines()
-    for name in ("python", "esper modules", "pip check", "torch", "redis", "postgresql", "s3"):
+    names = ("python", "esper modules", "dependencies", "pip check", "torch", "redis", "postgresql")
+    for name in (*names, "s3"):
         assert any(line.startswith("PASS") and f" {name} " in line for line in table), name
     assert "FAIL" not in proc.stdout
-    assert "All 8 checks passed." in proc.stdout
+    assert "All 9 checks passed." in proc.stdout
 
 
 def test_torch_row_reports_version_and_cuda_availability(stack: Stack, tmp_path: Path) -> None:

@@ -16,16 +16,20 @@ import pytest
 
 from esper import cli, doctor
 from esper.cli import main, render_table, resolve_env_file
-from esper.configs import StorageConfig
+from esper.configs import DatabaseConfig, RedisConfig, StorageConfig
 from esper.doctor import (
     Check,
     CheckResult,
     _stream_entries,
+    check_dependencies,
     check_modules,
     check_pip,
+    check_postgres,
     check_python,
+    check_redis,
     check_s3,
     check_torch,
+    compose_command,
     guarded,
     run_checks,
     run_concurrently,
@@ -282,7 +286,9 @@ def test_json_report_has_the_documented_shape(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli, "run_checks", lambda config, timeout, config_row: [config_row])
+    monkeypatch.setattr(
+        cli, "run_checks", lambda config, timeout, config_row, env_file: [config_row]
+    )
     out = io.StringIO()
 
     code = main(["doctor", "--json"], environ={}, out=out)
@@ -297,7 +303,9 @@ def test_json_report_has_the_documented_shape(
 
 def test_table_output_is_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli, "run_checks", lambda config, timeout, config_row: [config_row])
+    monkeypatch.setattr(
+        cli, "run_checks", lambda config, timeout, config_row, env_file: [config_row]
+    )
     out = io.StringIO()
 
     assert main(["doctor"], environ={}, out=out) == 0
@@ -308,7 +316,9 @@ def test_timeout_is_passed_to_the_checks(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(tmp_path)
     seen: list[float] = []
 
-    def _fake(config: Any, timeout: float, config_row: CheckResult) -> list[CheckResult]:
+    def _fake(
+        config: Any, timeout: float, config_row: CheckResult, env_file: Any
+    ) -> list[CheckResult]:
         seen.append(timeout)
         return [config_row]
 
@@ -320,7 +330,7 @@ def test_timeout_is_passed_to_the_checks(tmp_path: Path, monkeypatch: pytest.Mon
     assert doctor.DEFAULT_TIMEOUT <= 5
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "abc", "inf"])
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "inf", "nan", "1e6", "1e10", "300.5"])
 def test_invalid_timeout_is_a_usage_error(value: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as excinfo:
         main(["doctor", "--timeout", value], environ={})
@@ -350,7 +360,221 @@ def test_main_defaults_to_the_process_environment_and_stdout(
     env_file = tmp_path / "process.env"
     env_file.write_text("POSTGRES_DB=from_process\n")
     monkeypatch.setenv("ESPER_ENV_FILE", str(env_file))
-    monkeypatch.setattr(cli, "run_checks", lambda config, timeout, config_row: [config_row])
+    monkeypatch.setattr(
+        cli, "run_checks", lambda config, timeout, config_row, env_file: [config_row]
+    )
 
     assert main(["doctor"]) == 0
     assert f"loaded from {env_file}, environment" in capsys.readouterr().out
+
+
+def only_the_config_row(
+    config: Any, timeout: float, config_row: CheckResult, env_file: Any
+) -> list[CheckResult]:
+    return [config_row]
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+# --- a missing library (issue 10, defect 2) ----------------------------------------------------
+
+
+def test_missing_runtime_library_is_its_own_red_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "redis", None)
+
+    result = check_dependencies()
+
+    assert result.name == "dependencies"
+    assert not result.ok
+    assert result.detail.startswith("cannot import redis (")
+    assert result.hint is not None
+    assert "requirements/esper.lock.txt" in result.hint
+
+
+def test_every_runtime_library_imports_in_this_environment() -> None:
+    result = check_dependencies()
+
+    assert result.ok, result.detail
+
+
+@pytest.mark.parametrize(
+    ("module", "run"),
+    [
+        ("redis", lambda: check_redis(RedisConfig(port=closed_port()), 1)),
+        ("psycopg", lambda: check_postgres(DatabaseConfig(port=closed_port()), 1)),
+        ("boto3", lambda: check_s3(StorageConfig(secret_key="x"), 1)),  # type: ignore[arg-type]
+    ],
+)
+def test_service_check_without_its_library_is_a_red_row_naming_it(
+    monkeypatch: pytest.MonkeyPatch, module: str, run: Any
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)
+
+    result = run()
+
+    assert not result.ok
+    assert "ImportError" in result.detail or "ModuleNotFoundError" in result.detail
+    assert result.hint is not None
+    assert f"The {module} library is missing" in result.hint
+
+
+def test_a_check_that_raises_becomes_a_red_row_at_once() -> None:
+    def broken() -> CheckResult:
+        raise RuntimeError("boom")
+
+    started = time.monotonic()
+    (result,) = run_concurrently([Check("broken", 5, broken)])
+
+    assert time.monotonic() - started < 1
+    assert not result.ok
+    assert result.detail == "the check itself failed: RuntimeError: boom"
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+        cwd="/",
+    )
+
+
+HIDE = "import sys\nfor m in {modules!r}: sys.modules[m] = None\nfrom esper.cli import main\n"
+
+
+def test_esper_help_works_without_pydantic_yaml_or_the_service_libraries() -> None:
+    modules = ["pydantic", "yaml", "dotenv", "redis", "psycopg", "boto3", "botocore"]
+    proc = run_python(HIDE.format(modules=modules) + "main(['--help'])")
+
+    assert proc.returncode == 0, proc.stderr
+    assert "doctor" in proc.stdout
+
+
+def test_doctor_without_pydantic_reports_red_rows_as_json_not_a_traceback() -> None:
+    proc = run_python(HIDE.format(modules=["pydantic"]) + "sys.exit(main(['doctor', '--json']))")
+
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    rows = {row["name"]: row for row in json.loads(proc.stdout)["checks"]}
+    assert not rows["config"]["ok"]
+    assert "pydantic" in rows["config"]["detail"]
+    assert rows["dependencies"]["detail"].startswith("cannot import pydantic (")
+
+
+# --- no secret in the report (issue 10, defect 3) ----------------------------------------------
+
+SECRET = "s3cr3t-Pw-that-must-not-leak"
+
+
+@pytest.mark.parametrize("fmt", [[], ["--json"]])
+def test_doctor_never_shows_the_password_of_a_bad_redis_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: list[str]
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"REDIS_URL=redis://:{SECRET}@host:99999/0\n")
+    monkeypatch.setattr(cli, "run_checks", only_the_config_row)
+    out = io.StringIO()
+
+    code = main(["doctor", "--env-file", str(env_file), *fmt], environ={}, out=out)
+
+    assert code == 1
+    assert "REDIS_URL has an invalid port" in out.getvalue()
+    assert SECRET not in out.getvalue()
+
+
+def test_doctor_masks_secrets_and_url_credentials_in_every_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"POSTGRES_PASSWORD={SECRET}\nMINIO_ROOT_PASSWORD=other-secret-1\n")
+
+    def leaky(config: Any, timeout: float, config_row: CheckResult, env_file: Any) -> Any:
+        return [
+            CheckResult("a", False, f"server said: bad password {SECRET}", f"try {SECRET}"),
+            CheckResult("b", False, "cannot reach http://admin:other-secret-1@minio:9000/x"),
+        ]
+
+    monkeypatch.setattr(cli, "run_checks", leaky)
+    out = io.StringIO()
+
+    main(["doctor", "--env-file", str(env_file), "--json"], environ={}, out=out)
+
+    rows = json.loads(out.getvalue())["checks"]
+    assert rows[0]["detail"] == "server said: bad password ***"
+    assert rows[0]["hint"] == "try ***"
+    assert rows[1]["detail"] == "cannot reach http://***@minio:9000/x"
+
+
+# --- every load error is a red row (issue 10, defect 5) ----------------------------------------
+
+
+def test_doctor_json_with_a_config_that_is_not_utf8_still_prints_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_bytes(b"name: caf\xe9\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "run_checks", only_the_config_row)
+    out = io.StringIO()
+
+    code = main(["doctor", "--config", str(config), "--json"], environ={}, out=out)
+
+    assert code == 1
+    (row,) = json.loads(out.getvalue())["checks"]
+    assert "not UTF-8 text" in row["detail"]
+
+
+# --- --timeout bound (issue 10, defect 9) --------------------------------------------------------
+
+
+def test_timeout_above_the_bound_names_the_bound(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["doctor", "--timeout", "1e6"], environ={})
+
+    assert "at most 300" in capsys.readouterr().err
+
+
+# --- the compose command the hints name ----------------------------------------------------------
+
+
+def test_hints_name_the_project_directory_when_the_env_file_sits_beside_the_compose_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "docker-compose.yml").write_text("services: {}\n")
+
+    command = compose_command(tmp_path / ".env", cwd=tmp_path)
+
+    assert command == f"docker compose -p esper --project-directory {tmp_path}"
+
+
+def test_hints_name_the_checkout_compose_file_in_a_checkout(tmp_path: Path) -> None:
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "docker-compose.yml").write_text("services: {}\n")
+
+    assert compose_command(None, cwd=tmp_path) == (
+        "docker compose -f docker/docker-compose.yml --env-file .env"
+    )
+
+
+def test_hints_default_to_the_provisioned_project_directory(tmp_path: Path) -> None:
+    assert compose_command(tmp_path / "elsewhere.env", cwd=tmp_path) == (
+        "docker compose -p esper --project-directory /opt/esper/services"
+    )
+
+
+def test_stopped_service_hint_uses_the_compose_command_for_this_host() -> None:
+    result = check_redis(RedisConfig(port=closed_port()), 1, compose="docker compose -p esper")
+
+    assert not result.ok
+    assert result.hint is not None
+    assert "(docker compose -p esper up -d redis)" in result.hint
