@@ -109,3 +109,28 @@ def test_default_stream_is_stdout(capsys: pytest.CaptureFixture[str]) -> None:
     setup_logging("emrakul").info("to stdout")
 
     assert "to stdout" in capsys.readouterr().out
+
+
+def reject_constant(name: str) -> None:
+    raise ValueError(f"not JSON: {name}")
+
+
+def test_json_format_spells_non_finite_extras_as_strings_so_the_line_stays_json() -> None:
+    out = io.StringIO()
+    log = setup_logging("tolaria", fmt="json", stream=out)
+
+    log.warning("diverged", extra={"loss": float("nan"), "grad": {"max": [float("-inf")]}})
+
+    entry = json.loads(out.getvalue(), parse_constant=reject_constant)
+    assert entry["extra"] == {"loss": "NaN", "grad": {"max": ["-Infinity"]}}
+
+
+def test_json_format_includes_the_stack_when_asked() -> None:
+    out = io.StringIO()
+    log = setup_logging("urabrask", fmt="json", stream=out)
+
+    log.info("where am I", stack_info=True)
+
+    entry = json.loads(out.getvalue())
+    assert entry["stack"].startswith("Stack (most recent call last):")
+    assert "test_json_format_includes_the_stack_when_asked" in entry["stack"]

@@ -7,6 +7,7 @@ that others installed (pytest's, a framework's) are left alone.
 
 import json
 import logging
+import math
 import sys
 import time
 from datetime import UTC, datetime
@@ -19,8 +20,22 @@ _STANDARD_RECORD_KEYS = frozenset(
 ) | {"message", "asctime", "taskName"}
 
 
+def _json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float spelled as a string (``"NaN"``, ``"Infinity"``,
+    ``"-Infinity"``): ``json.dumps`` would write bare ``NaN``, which is not JSON, and a log
+    shipper would drop the whole line."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: timestamp (UTC, ISO 8601), level, service, logger, message."""
+    """One JSON object per line: timestamp (UTC, ISO 8601), level, service, logger, message, and
+    when present ``extra``, ``exception`` and ``stack`` (from ``stack_info=True``)."""
 
     def __init__(self, service_name: str) -> None:
         super().__init__()
@@ -40,7 +55,9 @@ class JsonFormatter(logging.Formatter):
             entry["extra"] = extras
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(_json_safe(entry), default=str, allow_nan=False)
 
 
 def _text_formatter(service_name: str) -> logging.Formatter:
