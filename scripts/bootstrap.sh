@@ -68,7 +68,7 @@ fi
 
 # 2. The project-local venv with Ansible (replaced when its Python is too old or a killed
 #    run left it without pip).
-if [ -e "$VENV" ] && ! { __esper_python_ok "$VENV/bin/python" && "$VENV/bin/python" -c 'import pip' >/dev/null 2>&1; }; then
+if { [ -e "$VENV" ] || [ -L "$VENV" ]; } && ! { __esper_python_ok "$VENV/bin/python" && "$VENV/bin/python" -c 'import pip' >/dev/null 2>&1; }; then
   say "replacing $VENV (no pip, or a Python older than 3.12)"
   rm -rf "$VENV"
 fi
