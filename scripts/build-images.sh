@@ -5,8 +5,8 @@
 #
 # TARGETs: debian12 debian13 ubuntu2404 mint22.1 services (default: all of them).
 # Each platform image is esper-test/<scenario>, the name the molecule scenario of that platform
-# runs (.config/molecule/config.yml); esper-test/laptop is the Mint image under the name of
-# the scenario that runs the README's command on it.
+# runs (.config/molecule/config.yml); esper-test/laptop (the Mint image) and esper-test/crash
+# (the Debian 13 image) name the scenarios that run another platform's image.
 #
 # ESPER_TEST_IMAGES=build (default): no registry needed. Platform images are built from a
 #   distribution archive with debootstrap + `docker import` (systemd as PID 1); the service
@@ -252,9 +252,9 @@ pull_image() {  # pull_image IMAGE TAG
     "$DOCKER" tag "$1" "$2"
 }
 
-tag_laptop() {  # the laptop scenario runs the Mint image
-    "$DOCKER" tag esper-test/mint22.1 esper-test/laptop
-    log "esper-test/laptop: tagged esper-test/mint22.1"
+tag_as() {  # tag_as IMAGE SCENARIO: a scenario that runs another platform's image
+    "$DOCKER" tag "$1" "esper-test/$2"
+    log "esper-test/$2: tagged $1"
 }
 
 # --- main ------------------------------------------------------------------------------------------
@@ -278,14 +278,17 @@ mkdir -p "$ROOT/.cache" && ln -sfn "$CACHE_DIR" "$ROOT/.cache/esper-test"
 case "$MODE" in
     build)
         want debian12 && timed esper-test/debian12 build_debian esper-test/debian12 bookworm
-        want debian13 && timed esper-test/debian13 build_debian esper-test/debian13 trixie
+        if want debian13; then
+            timed esper-test/debian13 build_debian esper-test/debian13 trixie
+            tag_as esper-test/debian13 crash
+        fi
         if want ubuntu2404 || want mint22.1; then
             if [ -n "$UBUNTU_MIRROR" ]; then
                 timed esper-test/ubuntu2404 build_ubuntu
                 if want mint22.1; then
                     timed esper-test/mint22.1 \
                         build_on_base esper-test/mint22.1 "$IMAGES_DIR/mint22.1" esper-test/ubuntu2404
-                    tag_laptop
+                    tag_as esper-test/mint22.1 laptop
                 fi
             else
                 ubuntu_skipped
@@ -296,15 +299,18 @@ case "$MODE" in
     pull)
         want debian12 && timed "${MOLECULE_DEBIAN12_IMAGE:?set MOLECULE_DEBIAN12_IMAGE}" \
             pull_image "$MOLECULE_DEBIAN12_IMAGE" esper-test/debian12
-        want debian13 && timed "${MOLECULE_DEBIAN13_IMAGE:?set MOLECULE_DEBIAN13_IMAGE}" \
-            pull_image "$MOLECULE_DEBIAN13_IMAGE" esper-test/debian13
+        if want debian13; then
+            timed "${MOLECULE_DEBIAN13_IMAGE:?set MOLECULE_DEBIAN13_IMAGE}" \
+                pull_image "$MOLECULE_DEBIAN13_IMAGE" esper-test/debian13
+            tag_as esper-test/debian13 crash
+        fi
         if want ubuntu2404 || want mint22.1; then
             timed "${MOLECULE_UBUNTU2404_IMAGE:?set MOLECULE_UBUNTU2404_IMAGE}" \
                 pull_image "$MOLECULE_UBUNTU2404_IMAGE" esper-test/ubuntu2404
             if want mint22.1; then
                 timed esper-test/mint22.1 \
                     build_on_base esper-test/mint22.1 "$IMAGES_DIR/mint22.1" esper-test/ubuntu2404
-                tag_laptop
+                tag_as esper-test/mint22.1 laptop
             fi
         fi
         want services && log "pull mode: no service stand-ins (the inner engine pulls the real images)"

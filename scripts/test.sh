@@ -149,11 +149,12 @@ stage_molecule() {
   choose_test_images
   check "test images" scripts/build-images.sh || return
   check "wheel cache" scripts/fetch-wheels.sh || return
-  # Debian first (their images need no Ubuntu archive), then Ubuntu 24.04, Mint 22.1 and the
-  # README's command on Mint (laptop). ESPER_MOLECULE_SCENARIOS picks scenarios.
+  # Debian first (their images need no Ubuntu archive) and the crash battery on Debian 13, then
+  # Ubuntu 24.04, Mint 22.1 and the README's command on Mint (laptop).
+  # ESPER_MOLECULE_SCENARIOS picks scenarios.
   local scenario ubuntu=false
   if [ -n "${ESPER_UBUNTU_MIRROR:-}" ] || [ "$ESPER_TEST_IMAGES" = pull ]; then ubuntu=true; fi
-  for scenario in ${ESPER_MOLECULE_SCENARIOS:-debian13 debian12 ubuntu2404 mint22.1 laptop}; do
+  for scenario in ${ESPER_MOLECULE_SCENARIOS:-debian13 debian12 crash ubuntu2404 mint22.1 laptop}; do
     case $scenario in
     ubuntu2404 | mint22.1 | laptop)
       if ! "$ubuntu"; then

@@ -1,0 +1,296 @@
+"""The crash battery: a run killed at any point is finished by the next run, no hand repair.
+
+Each case SIGKILLs a converge (the ansible-playbook process group on this side, and inside
+the test container the whole process tree of the task doing the work: the module, sudo, apt
+or pip or docker compose and their children) while the named step runs, then runs again and
+requires success, then once more and requires changed=0. Data written into the services
+before the kills is read back by the verifier afterwards (tests/test_data.py).
+
+Run by molecule (side_effect battery.yml) with molecule's environment: the inventory is in
+$MOLECULE_EPHEMERAL_DIRECTORY, the instance is esper-$MOLECULE_SCENARIO_NAME. Prints one row per
+case and a closing `N passed, N failed` line; exits non-zero when a case failed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parent / "shared"
+CONVERGE = SHARED / "converge.yml"
+WRITE_DATA = SHARED / "side_effect.yml"
+INSTANCE = f"esper-{os.environ.get('MOLECULE_SCENARIO_NAME', 'crash')}"
+INVENTORY = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ".")) / "inventory"
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
+VENV = "/home/esper/.local/share/esper/venv"
+WAIT_LIMIT = 1200.0  # seconds a case waits for its step to start
+
+# Runs inside the container: SIGKILL the process tree of the task whose command line matches
+# argv[1] (climb to the process docker exec started, then kill it and every descendant).
+KILL_TREE = r"""
+import os, re, signal, sys
+pattern = re.compile(sys.argv[1])
+def cmdline(pid):
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+def ppid(pid):
+    try:
+        return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+me = os.getpid()
+targets = [p for p in pids if p != me and pattern.search(cmdline(p))]
+if not targets:
+    sys.exit(3)
+top = targets[0]
+while ppid(top) > 1:
+    top = ppid(top)
+children = {}
+for p in pids:
+    children.setdefault(ppid(p), []).append(p)
+tree, todo = [], [top]
+while todo:
+    p = todo.pop()
+    tree.append(p)
+    todo.extend(children.get(p, []))
+for p in tree:
+    try:
+        os.kill(p, signal.SIGKILL)
+    except OSError:
+        pass
+print(" ".join(cmdline(p)[:60] for p in targets[:3]))
+"""
+
+FIND = r"""
+import os, re, sys
+pattern = re.compile(sys.argv[1])
+me = os.getpid()
+for p in os.listdir("/proc"):
+    if p.isdigit() and int(p) != me:
+        try:
+            line = open(f"/proc/{p}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if pattern.search(line):
+            sys.exit(0)
+sys.exit(1)
+"""
+
+
+@dataclass
+class Run:
+    rc: int
+    output: str
+    seconds: float
+
+    def recap(self, what: str) -> int:
+        found = re.search(rf"^{re.escape(INSTANCE)}\s*:.*\b{what}=(\d+)", self.output, re.MULTILINE)
+        return int(found.group(1)) if found else -1
+
+
+@dataclass
+class Case:
+    name: str
+    killed: str = ""
+    recovery: str = ""
+    third: str = ""
+    ok: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def in_container(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["docker", "exec", INSTANCE, *argv], capture_output=True, text=True, check=check
+    )
+
+
+def playbook(*args: str, playbook_path: Path = CONVERGE) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [ANSIBLE_PLAYBOOK, "-i", str(INVENTORY), str(playbook_path), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def run(*args: str, playbook_path: Path = CONVERGE) -> Run:
+    start = time.monotonic()
+    proc = playbook(*args, playbook_path=playbook_path)
+    out, _ = proc.communicate()
+    return Run(proc.returncode, out, time.monotonic() - start)
+
+
+def run_and_kill(pattern: str, delay: float, *args: str) -> str:
+    """Start a converge; when `pattern` runs in the container (plus `delay` s), SIGKILL it all."""
+    start = time.monotonic()
+    proc = playbook(*args)
+    while time.monotonic() - start < WAIT_LIMIT:
+        if proc.poll() is not None:
+            out = proc.stdout.read() if proc.stdout else ""
+            raise AssertionError(
+                f"the run ended (rc {proc.returncode}) before {pattern!r} ran:\n{out[-3000:]}"
+            )
+        if in_container("python3", "-c", FIND, pattern, check=False).returncode == 0:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"{pattern!r} did not start within {WAIT_LIMIT:g} s")
+    time.sleep(delay)
+    at = time.monotonic() - start
+    os.killpg(proc.pid, signal.SIGKILL)
+    killed = in_container("python3", "-c", KILL_TREE, pattern, check=False)
+    proc.wait()
+    what = killed.stdout.strip() or "(it had finished by then)"
+    return f"{what} at {at:.0f} s"
+
+
+def converge_after_kill(case: Case) -> None:
+    second = run()
+    case.recovery = f"rc {second.rc}, changed={second.recap('changed')}, {second.seconds:.0f} s"
+    if second.rc != 0:
+        case.notes.append(second.output[-4000:])
+        return
+    third = run()
+    case.third = f"changed={third.recap('changed')}, {third.seconds:.0f} s"
+    case.ok = third.rc == 0 and third.recap("changed") == 0
+    if not case.ok:
+        case.notes.append(third.output[-4000:])
+
+
+def killed_in_dpkg(case: Case) -> None:
+    # The first run on a fresh container: dpkg unpacking the build dependencies.
+    case.killed = run_and_kill(r"^/usr/bin/dpkg --status-fd", 2.0)
+    converge_after_kill(case)
+
+
+def killed_in_the_venv_install(case: Case) -> None:
+    in_container("rm", "-rf", VENV)
+    case.killed = run_and_kill(rf"{VENV}/bin/\S*pip.* install", 8.0)
+    converge_after_kill(case)
+
+
+def killed_in_compose_up(case: Case) -> None:
+    in_container("docker", "compose", "--project-name", "esper", "down")
+    case.killed = run_and_kill(r"docker.* compose .*\bup\b", 0.5)
+    converge_after_kill(case)
+
+
+def lock_held_past_the_timeout(case: Case) -> None:
+    holder = (
+        "import fcntl, time\n"
+        "files = [open(p, 'w') for p in ('/var/lib/dpkg/lock-frontend', '/var/lib/dpkg/lock',"
+        " '/var/lib/apt/lists/lock')]\n"
+        "[fcntl.lockf(f, fcntl.LOCK_EX) for f in files]\n"
+        "time.sleep(600)  # esper-lock-holder\n"
+    )
+    subprocess.run(["docker", "exec", "-d", INSTANCE, "python3", "-c", holder], check=True)
+    time.sleep(2)
+    try:
+        held = run(
+            "--tags",
+            "packages",
+            "-e",
+            "workstation_packages_lock_timeout=5",
+            "-e",
+            "workstation_packages_cache_valid_time=0",
+        )
+    finally:
+        in_container("pkill", "-9", "-f", "esper-lock-holder", check=False)
+    case.killed = (
+        f"lock held by a python3 process; run failed after {held.seconds:.0f} s (rc {held.rc})"
+    )
+    named = held.rc != 0 and re.search(r"held by PID \d+ \(python3\)", held.output) is not None
+    if not named:
+        case.notes.append(held.output[-4000:])
+        return
+    case.recovery = (
+        "the message names the holder: "
+        + re.findall(r"held by PID \d+ \(python3\)", held.output)[0]
+    )
+    third = run()
+    case.third = f"changed={third.recap('changed')}, {third.seconds:.0f} s"
+    case.ok = third.rc == 0 and third.recap("changed") == 0
+
+
+def data_across_an_image_change(case: Case) -> None:
+    wrote = run(playbook_path=WRITE_DATA)
+    if wrote.rc != 0:
+        case.notes.append(wrote.output[-3000:])
+        return
+    renamed = {
+        "esper_services_redis_image": ("esper-test/redis:7.2", "esper-test/redis:7.2-next"),
+        "esper_services_postgres_image": ("esper-test/postgres:16", "esper-test/postgres:16-next"),
+    }
+    extra: list[str] = []
+    for var, (old, new) in renamed.items():
+        in_container("docker", "tag", old, new)
+        extra += ["-e", f"{var}={new}"]
+    changed = run(*extra)
+    case.killed = (
+        f"images changed (redis, postgres): rc {changed.rc}, changed={changed.recap('changed')}"
+    )
+    if changed.rc != 0:
+        case.notes.append(changed.output[-4000:])
+        return
+    back = run()
+    case.recovery = f"images back: rc {back.rc}, {back.seconds:.0f} s"
+    third = run()
+    case.third = f"changed={third.recap('changed')}, {third.seconds:.0f} s"
+    case.ok = back.rc == 0 and third.rc == 0 and third.recap("changed") == 0
+    # tests/test_data.py (verify) reads the token back from every service.
+
+
+CASES: list[tuple[str, Callable[[Case], None]]] = [
+    ("killed in dpkg", killed_in_dpkg),
+    ("killed in the venv install", killed_in_the_venv_install),
+    ("killed in compose up", killed_in_compose_up),
+    ("lock held past lock_timeout", lock_held_past_the_timeout),
+    ("data across an image change", data_across_an_image_change),
+]
+
+
+def main() -> int:
+    cases = []
+    for name, body in CASES:
+        case = Case(name)
+        start = time.monotonic()
+        try:
+            body(case)
+        except (AssertionError, subprocess.CalledProcessError) as error:
+            case.notes.append(str(error))
+        print(
+            f"[battery] {name}: {'ok' if case.ok else 'FAILED'} in {time.monotonic() - start:.0f} s",
+            flush=True,
+        )
+        cases.append(case)
+        if not case.ok:
+            break  # the later cases start from a converged host
+    print("\n| case | killed / fault | next run | third run | result |")
+    print("|---|---|---|---|---|")
+    for case in cases:
+        print(
+            f"| {case.name} | {case.killed} | {case.recovery} | {case.third} | {'ok' if case.ok else 'FAILED'} |"
+        )
+    for case in cases:
+        for note in case.notes:
+            print(f"\n--- {case.name} ---\n{note}")
+    passed = sum(case.ok for case in cases)
+    failed = len(CASES) - passed
+    print(f"\ncrash battery: {passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
