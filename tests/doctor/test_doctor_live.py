@@ -309,3 +309,38 @@ def test_all_services_stopped_exit_nonzero_without_traceback_within_the_bound(
     assert "Traceback" not in proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
     assert [r["name"] for r in report["checks"] if not r["ok"]] == ["redis", "postgresql", "s3"]
+
+
+# --- no secret in the report (issue 10) ---------------------------------------------------------
+
+
+def test_no_secret_appears_in_the_report_when_all_is_green(stack: Stack, tmp_path: Path) -> None:
+    env_file = stack.write_env_file(tmp_path / ".env")
+    secrets = (stack.redis.password, stack.postgres.password, stack.s3.secret_key)
+
+    for args in ((), ("--json",)):
+        proc, _ = run_console("doctor", "--env-file", str(env_file), *args)
+
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        for secret in secrets:
+            assert secret not in proc.stdout + proc.stderr
+
+
+def test_no_secret_appears_in_the_report_when_services_refuse_or_urls_embed_it(
+    stack: Stack, stopped_redis: RedisServer, tmp_path: Path
+) -> None:
+    env_file = stack.write_env_file(
+        tmp_path / ".env",
+        REDIS_URL=f"redis://:{stack.redis.password}@{LOOPBACK}:{stopped_redis.port}/0",
+        POSTGRES_USER="no_such_user",
+        S3_ENDPOINT_URL=f"http://admin:{stack.s3.secret_key}@{LOOPBACK}:{stack.s3.port}",
+        MINIO_ROOT_USER="wrong-user",
+    )
+    secrets = (stack.redis.password, stack.postgres.password, stack.s3.secret_key)
+
+    for args in ((), ("--json",)):
+        proc, _ = run_console("doctor", "--env-file", str(env_file), *args)
+
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        for secret in secrets:
+            assert secret not in proc.stdout + proc.stderr
