@@ -120,7 +120,7 @@ def system_states(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def timestamped(draw: st.DrawFn, **fields: st.SearchStrategy[Any]) -> dict[str, Any]:
+def timestamped(draw: st.DrawFn, /, **fields: st.SearchStrategy[Any]) -> dict[str, Any]:
     """A model with ``created_at``/``updated_at``: one instant for both keeps them ordered."""
     when = draw(aware_datetimes)
     return {"created_at": when, "updated_at": when} | {k: draw(v) for k, v in fields.items()}
