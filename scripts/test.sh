@@ -149,12 +149,31 @@ stage_molecule() {
   choose_test_images
   check "test images" scripts/build-images.sh || return
   check "wheel cache" scripts/fetch-wheels.sh || return
-  # Debian first (their images need no Ubuntu archive) and the crash battery on Debian 13, then
-  # Ubuntu 24.04, Mint 22.1 and the README's command on Mint (laptop).
-  # ESPER_MOLECULE_SCENARIOS picks scenarios.
-  local scenario ubuntu=false
+  # The crash battery and Debian first (their images need no Ubuntu archive), then Ubuntu 24.04,
+  # Mint 22.1 and the README's command on Mint (laptop). ESPER_MOLECULE_SCENARIOS picks
+  # scenarios; ESPER_MOLECULE_JOBS (default 2) run at once, each into its own log, printed
+  # when it ends (whole when it failed, its last lines when it passed).
+  local scenario ubuntu=false logs="$root/.cache/test-logs" jobs=${ESPER_MOLECULE_JOBS:-2}
+  local -A pids=() started=()
   if [ -n "${ESPER_UBUNTU_MIRROR:-}" ] || [ "$ESPER_TEST_IMAGES" = pull ]; then ubuntu=true; fi
-  for scenario in ${ESPER_MOLECULE_SCENARIOS:-debian13 debian12 crash ubuntu2404 mint22.1 laptop}; do
+  mkdir -p "$logs"
+  finish_one() { # wait for one scenario job and account for it
+    local pid done_scenario rc=0
+    wait -n -p pid "${pids[@]}" || rc=$?
+    for done_scenario in "${!pids[@]}"; do [ "${pids[$done_scenario]}" = "$pid" ] && break; done
+    unset "pids[$done_scenario]"
+    banner "molecule test -s $done_scenario (exit $rc, $((SECONDS - started[$done_scenario])) s)"
+    if [ "$rc" -eq 0 ]; then
+      tail -n 40 "$logs/molecule-$done_scenario.log"
+      passed=$((passed + 1))
+    else
+      cat "$logs/molecule-$done_scenario.log"
+      failed=$((failed + 1))
+      failures+=("molecule test -s $done_scenario")
+    fi
+    timings+=("$(printf '%5d s  %s' $((SECONDS - started[$done_scenario])) "molecule test -s $done_scenario")")
+  }
+  for scenario in ${ESPER_MOLECULE_SCENARIOS:-crash debian13 debian12 ubuntu2404 mint22.1 laptop}; do
     case $scenario in
     ubuntu2404 | mint22.1 | laptop)
       if ! "$ubuntu"; then
@@ -163,8 +182,13 @@ stage_molecule() {
       fi
       ;;
     esac
-    check "molecule test -s $scenario" molecule test -s "$scenario"
+    while [ "${#pids[@]}" -ge "$jobs" ]; do finish_one; done
+    echo "test.sh: starting molecule test -s $scenario (log: $logs/molecule-$scenario.log)"
+    started[$scenario]=$SECONDS
+    molecule test -s "$scenario" >"$logs/molecule-$scenario.log" 2>&1 &
+    pids[$scenario]=$!
   done
+  while [ "${#pids[@]}" -gt 0 ]; do finish_one; done
 }
 
 for stage in $stages; do
