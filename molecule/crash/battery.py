@@ -171,7 +171,8 @@ def converge_after_kill(case: Case) -> None:
 
 def killed_in_dpkg(case: Case) -> None:
     # The first run on a fresh container: dpkg unpacking the build dependencies.
-    case.killed = run_and_kill(r"^/usr/bin/dpkg --status-fd", 2.0)
+    # apt-get runs "/usr/bin/dpkg [--force-conf...] --status-fd N --no-triggers --unpack ..."
+    case.killed = run_and_kill(r"^/usr/bin/dpkg .*--(unpack|configure)", 2.0)
     converge_after_kill(case)
 
 
