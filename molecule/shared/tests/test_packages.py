@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-# Seed 001's list under today's names (libz-dev -> zlib1g-dev, libncurses5-dev ->
+# The build dependencies a Python C extension needs, under today's names (libz-dev -> zlib1g-dev, libncurses5-dev ->
 # libncurses-dev, libldap2-dev -> libldap-dev); python3.X-* and Rust are tested elsewhere.
 SEED_PACKAGES = [
     "build-essential",
