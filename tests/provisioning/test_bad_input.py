@@ -129,3 +129,12 @@ def test_debian12_cannot_run_services_or_venv(playbook):
 def test_venv_python_too_old(playbook, fake_facts):
     run = on_debian13(playbook, fake_facts, "venv", "esper_python_version=3.11")
     run.assert_failed_unchanged("esper_venv_python_version", ">= 3.12")
+
+
+def test_bad_venv_path_message_names_only_that_variable(playbook, fake_facts):
+    run = on_debian13(
+        playbook, fake_facts, "venv", "esper_python_version=3.13", "esper_venv_path=relative/venv"
+    )
+    run.assert_failed_unchanged("esper_venv_path must be an absolute path", "relative/venv")
+    failure = run.output[run.output.index("esper_venv_path must be") :].split("\n")[0]
+    assert "esper_venv_torch_variant" not in failure, failure
