@@ -5,7 +5,7 @@
 #
 # Downloads, for each test container's Python (ESPER_WHEELS_PYTHON, default "3.13" = Debian 13,
 # plus "3.12" = Ubuntu 24.04 / Mint 22.1 when ESPER_UBUNTU_MIRROR is set; x86_64):
-#   - torch==$ESPER_TORCH_VERSION (default: roles/esper_venv's esper_venv_torch_version) and
+#   - torch==$ESPER_TORCH_VERSION (default: the pin in requirements/torch.txt) and
 #     its dependencies from $ESPER_TORCH_INDEX_URL (default https://pypi.org/simple; PyPI's
 #     Linux torch is the CUDA build: ~900 MB + ~2.5 GB of nvidia-* wheels),
 #   - every pin of requirements/esper.lock.txt (when it exists), hash-checked,
@@ -40,9 +40,7 @@ log() { printf '[fetch-wheels] %s\n' "$*" >&2; }
 if [ -n "${ESPER_TORCH_VERSION:-}" ]; then
     TORCH=$ESPER_TORCH_VERSION
 else
-    TORCH=$(sed -n 's/^esper_venv_torch_version: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' \
-        "$ROOT/roles/esper_venv/defaults/main.yml" 2>/dev/null | head -n1)
-    TORCH=${TORCH:-2.9.1}
+    TORCH=$(sed -n 's/^torch==\([^ ]*\).*$/\1/p' "$ROOT/requirements/torch.txt" | head -n1)
 fi
 
 if [ -z "${PYTHON:-}" ]; then

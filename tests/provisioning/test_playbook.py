@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import yaml
 from conftest import ROOT
@@ -61,11 +64,35 @@ def test_setup_tags_every_role():
     assert roles["esper_venv"]["become_user"].startswith("{{ esper_user")
 
 
-def test_torch_version_matches_requirements():
+def test_the_roles_torch_version_is_read_from_requirements():
+    # Rendered by Ansible itself (the role's default is a lookup of requirements/torch.txt).
     pinned = re.search(r"^torch==(\S+)", (ROOT / "requirements/torch.txt").read_text(), re.M)
-    defaults = yaml.safe_load((ROOT / "roles/esper_venv/defaults/main.yml").read_text())
+    ansible = Path(sys.executable).parent / "ansible"
+    proc = subprocess.run(
+        [
+            str(ansible),
+            "localhost",
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-m",
+            "ansible.builtin.debug",
+            "-a",
+            "var=esper_venv_torch_version",
+            "-e",
+            "@roles/esper_venv/defaults/main.yml",
+            "-e",
+            f"role_path={ROOT / 'roles/esper_venv'}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert pinned
-    assert defaults["esper_venv_torch_version"] == pinned.group(1)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"esper_venv_torch_version: {pinned.group(1)}" in proc.stdout, proc.stdout
 
 
 def test_collections_pinned_to_the_ansible_bundle():

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 from helpers import ENV_FILE, USER, VENV, as_user
+
+# The torch pin, read where it is written.
+TORCH_PIN = Path(__file__).resolve().parents[3] / "requirements" / "torch.txt"
 
 
 def test_venv_path_and_owner(host: Any) -> None:
@@ -43,7 +48,9 @@ def test_torch_imports(host: Any) -> None:
     )
     assert result.rc == 0, result.stderr
     version, total = result.stdout.split()
-    assert version.startswith("2.9.1"), version
+    pinned = re.search(r"^torch==(\S+)", TORCH_PIN.read_text(), re.MULTILINE)
+    assert pinned
+    assert version.split("+")[0] == pinned.group(1), version
     assert total == "8.0"
 
 
