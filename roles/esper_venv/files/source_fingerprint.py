@@ -1,7 +1,8 @@
 """Print a fingerprint of the library source (pyproject.toml and src/) under argv[1].
 
 Run on the control node: a remote host gets a new wheel whenever the code changes, not only
-when the version is bumped.
+when the version is bumped. What building a wheel writes into the tree (src/*.egg-info) and
+Python's caches are not source: counting them made a fresh checkout's second run rebuild.
 """
 
 import hashlib
@@ -12,7 +13,8 @@ import sys
 def fingerprint(root: pathlib.Path) -> str:
     digest = hashlib.sha256()
     for path in sorted([root / "pyproject.toml", *(root / "src").rglob("*")]):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+        generated = any(part == "__pycache__" or part.endswith(".egg-info") for part in path.parts)
+        if path.is_file() and not generated and path.suffix != ".pyc":
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
