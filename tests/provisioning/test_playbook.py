@@ -102,3 +102,23 @@ def test_collections_pinned_to_the_ansible_bundle():
         "community.general": "13.5.0",
         "ansible.posix": "2.2.2",
     }
+
+
+def test_building_a_wheel_does_not_change_the_source_fingerprint(tmp_path):
+    # setuptools writes src/<name>.egg-info while it builds the wheel the fleet installs.
+    script = ROOT / "roles/esper_venv/files/source_fingerprint.py"
+    (tmp_path / "src/esper").mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "esper"\n')
+    (tmp_path / "src/esper/__init__.py").write_text("VALUE = 1\n")
+
+    def fingerprint() -> str:
+        return subprocess.run(
+            [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, check=True
+        ).stdout
+
+    before = fingerprint()
+    (tmp_path / "src/esper.egg-info").mkdir()
+    (tmp_path / "src/esper.egg-info/PKG-INFO").write_text("Metadata-Version: 2.1\n")
+    assert fingerprint() == before
+    (tmp_path / "src/esper/__init__.py").write_text("VALUE = 2\n")
+    assert fingerprint() != before
