@@ -156,9 +156,14 @@ def run_and_kill(pattern: str, delay: float, *args: str) -> str:
     return f"{what} at {at:.0f} s"
 
 
-def converge_after_kill(case: Case) -> None:
+def converge_after_kill(case: Case, repair_task: str = "") -> None:
     second = run()
     case.recovery = f"rc {second.rc}, changed={second.recap('changed')}, {second.seconds:.0f} s"
+    if repair_task:
+        repaired = re.search(
+            rf"TASK \[[^]]*{re.escape(repair_task)}[^]]*\][^\n]*\n[^\n]*\nchanged:", second.output
+        )
+        case.recovery += f"; '{repair_task}' {'ran' if repaired else 'did not run'}"
     if second.rc != 0:
         case.notes.append(second.output[-4000:])
         return
@@ -173,7 +178,10 @@ def killed_in_dpkg(case: Case) -> None:
     # The first run on a fresh container: dpkg unpacking the build dependencies.
     # apt-get runs "/usr/bin/dpkg [--force-conf...] --status-fd N --no-triggers --unpack ..."
     case.killed = run_and_kill(r"^/usr/bin/dpkg .*--(unpack|configure)", 2.0)
-    converge_after_kill(case)
+    journal = in_container("find", "/var/lib/dpkg/updates", "-type", "f").stdout.split()
+    audit = in_container("dpkg", "--audit", check=False).stdout.strip().splitlines()
+    case.killed += f"; left {len(journal)} journal files, {len(audit)} --audit lines"
+    converge_after_kill(case, repair_task="Configure what dpkg had unpacked")
 
 
 def killed_in_the_venv_install(case: Case) -> None:
