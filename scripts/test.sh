@@ -58,6 +58,7 @@ stage_lint() {
   check "mypy --strict" mypy --strict src roles/esper_venv/files roles/workstation_packages/files molecule/crash
   check "yamllint" yamllint --strict .
   check "ansible-lint (production)" ansible-lint --profile production
+  check "role READMEs (scripts/role-docs.py --check)" python scripts/role-docs.py --check
   check "ansible-playbook --syntax-check" ansible-playbook setup.yml --syntax-check
 }
 
