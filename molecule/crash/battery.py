@@ -31,6 +31,7 @@ INSTANCE = f"esper-{os.environ.get('MOLECULE_SCENARIO_NAME', 'crash')}"
 INVENTORY = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ".")) / "inventory"
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 VENV = "/home/esper/.local/share/esper/venv"
+SERVICES = "/opt/esper/services"  # the compose project directory (docker-compose.yml, .env)
 WAIT_LIMIT = 1200.0  # seconds a case waits for its step to start
 
 # Runs inside the container: SIGKILL the process tree of the task whose command line matches
@@ -190,10 +191,37 @@ def killed_in_the_venv_install(case: Case) -> None:
     converge_after_kill(case)
 
 
+def created_not_started() -> int:
+    """Containers of the esper project that exist but never started."""
+    ids = in_container(
+        "docker",
+        "ps",
+        "-aq",
+        "--filter",
+        "label=com.docker.compose.project=esper",
+        "--filter",
+        "status=created",
+    ).stdout.split()
+    return len(ids)
+
+
 def killed_in_compose_up(case: Case) -> None:
-    in_container("docker", "compose", "--project-name", "esper", "down")
-    case.killed = run_and_kill(r"docker.* compose .*\bup\b", 0.5)
+    compose = ["docker", "compose", "--project-name", "esper", "--project-directory", SERVICES]
+    in_container(*compose, "down")
+    case.killed = run_and_kill(r"docker.* compose .*\bup\b", 0.0)
+    created = created_not_started()
+    if created:
+        case.killed += f"; it left {created} containers created, not started"
+    else:
+        # The engine had finished what compose asked before the kill: leave the state a kill a
+        # moment earlier leaves (containers created, never started) with `compose create`.
+        in_container(*compose, "down")
+        in_container(*compose, "create")
+        case.killed += f"; nothing left half-done, so `compose create` left {created_not_started()} created, not started"
     converge_after_kill(case)
+    if case.ok and created_not_started():
+        case.ok = False
+        case.notes.append("containers are still created, not started, after the runs")
 
 
 def lock_held_past_the_timeout(case: Case) -> None:
