@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Speed of a workstation run, measured on Linux Mint 22.1 test containers (issue 11): not part of
+# the pass/fail of scripts/test.sh. Needs the test images and the wheel cache (scripts/test.sh or
+# scripts/build-images.sh + scripts/fetch-wheels.sh) and the project venv (scripts/dev-env.sh).
+#
+#   scripts/bench.sh
+#
+# On one container of esper-test/mint22.1, provisioned by the `laptop` scenario (the README's
+# command, the local connection, the user's sudo password):
+#   (a) facts_s       a play that only gathers facts (the floor of any run)
+#   (b) converged_s   ./scripts/bootstrap.sh on the converged machine
+#   (c) check_s       ./scripts/bootstrap.sh --check on the converged machine
+# On a new container of the same image each:
+#   (d) fresh_s       ./scripts/bootstrap.sh --skip-tags docker,services (no doctor): packages,
+#                     Python, distro Rust, the venv with torch and the lock
+#   (e) seed_shell_s  the same end state by hand, as seed 001's shell steps do it: its apt list,
+#                     python3.12 -m venv, pip install --upgrade pip setuptools wheel, then torch
+#                     and the lock through pip (same index and wheel cache as the role)
+# with the ratios, the ten slowest tasks of (b) and (d) (profile_tasks), and last the figures as
+# `name: value` lines. Results belong in docs/performance.md with the machine they came from.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export PATH="$ROOT/.venv/bin:$PATH" ANSIBLE_CONFIG="$ROOT/ansible.cfg" PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
+export ESPER_TEST_IMAGES=${ESPER_TEST_IMAGES:-build} MOLECULE_CGROUP_MODE=${MOLECULE_CGROUP_MODE:-ro}
+CT=esper-laptop
+CHECKOUT=/home/esper/esper-workstation
+PASSWORD="correct horse battery staple" # molecule/laptop/molecule.yml
+OUT=$ROOT/.cache/bench
+mkdir -p "$OUT"
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+now() { date +%s.%N; }
+seconds() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
+as_user() { docker exec -i -u esper -w "$CHECKOUT" -e HOME=/home/esper "$CT" "$@"; }
+timed() { # timed NAME CMD...: run, log to $OUT/NAME.log, print the seconds
+  local name=$1 t0 t1
+  shift
+  t0=$(now)
+  "$@" >"$OUT/$name.log" 2>&1 || { say "$name failed: see $OUT/$name.log"; tail -20 "$OUT/$name.log" >&2; exit 1; }
+  t1=$(now)
+  seconds "$t0" "$t1"
+}
+recap_changed() { grep -Eo 'localhost +: ok=[0-9]+ +changed=[0-9]+' "$OUT/$1.log" | tail -1 | sed 's/.*changed=//'; }
+top10() { sed -n '/^TASKS RECAP/,/^PLAYBOOK RECAP/p' "$OUT/$1.log" | grep -E -- '-+ [0-9.]+s$' | head -10; }
+fresh_container() {
+  molecule destroy -s laptop >/dev/null 2>&1 || true
+  molecule create -s laptop >"$OUT/create.log" 2>&1
+  molecule prepare -s laptop >"$OUT/prepare.log" 2>&1
+}
+trap 'molecule destroy -s laptop >/dev/null 2>&1 || true' EXIT
+
+say "provisioning a Mint 22.1 container with the laptop scenario (create, prepare, converge)"
+fresh_container
+molecule converge -s laptop >"$OUT/converge.log" 2>&1
+docker cp "$CT:/home/esper/offline.yml" "$OUT/offline.yml"
+as_user sh -c 'printf -- "- hosts: workstations\n  gather_facts: true\n  tasks: []\n" > /home/esper/facts.yml'
+
+say "(a) facts only"
+facts=$(timed facts as_user .venv/bin/ansible-playbook /home/esper/facts.yml --flush-cache)
+say "(b) converged run"
+converged=$(timed converged as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @/home/esper/offline.yml")
+say "(c) --check on the converged machine"
+check=$(timed check as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh --check -e @/home/esper/offline.yml")
+
+say "(d) fresh provision (no Docker, services or doctor) on a new container"
+fresh_container
+docker cp "$OUT/offline.yml" "$CT:/home/esper/offline.yml"
+docker exec "$CT" chown esper:esper /home/esper/offline.yml
+fresh=$(timed fresh as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @/home/esper/offline.yml --skip-tags docker,services -e esper_venv_doctor=false")
+
+say "(e) seed 001's shell steps on a new container"
+fresh_container
+seed_apt="python3.12-dev python3.12-venv python3-pip build-essential libffi-dev libssl-dev libxml2-dev
+  libxslt1-dev libjpeg-dev libpq-dev libmysqlclient-dev libsqlite3-dev libcurl4-openssl-dev libgmp-dev
+  libz-dev libbz2-dev libreadline-dev libncurses5-dev libncursesw5-dev libgdbm-dev libnss3-dev
+  libsasl2-dev libldap2-dev libkrb5-dev cargo rustc git curl wget pkg-config"
+torch=$(grep -E '^torch==' requirements/torch.txt)
+seed=$(timed seed_shell docker exec -i -w "$CHECKOUT" "$CT" bash -euc "
+  export DEBIAN_FRONTEND=noninteractive PIP_FIND_LINKS=/var/cache/esper-wheels/cp312 PIP_INDEX_URL=https://pypi.org/simple
+  apt-get update -qq
+  apt-get install -y -qq $seed_apt >/dev/null
+  python3.12 -m venv /home/esper/seed-venv
+  /home/esper/seed-venv/bin/pip install -q --upgrade pip setuptools wheel
+  /home/esper/seed-venv/bin/pip install -q '$torch'
+  /home/esper/seed-venv/bin/pip install -q --require-hashes --no-deps -r requirements/esper.lock.txt")
+
+printf '\n%-44s %8s %8s\n' "measure" "seconds" "ratio"
+printf '%-44s %8s %8s\n' "(a) facts only (floor)" "$facts" "1.00"
+printf '%-44s %8s %8s\n' "(b) converged setup.yml, changed=$(recap_changed converged)" "$converged" "$(ratio "$converged" "$facts")"
+printf '%-44s %8s %8s\n' "(c) --check on the converged host, changed=$(recap_changed check)" "$check" "$(ratio "$check" "$facts")"
+printf '%-44s %8s %8s\n' "(e) seed 001's shell steps" "$seed" "1.00"
+printf '%-44s %8s %8s\n' "(d) fresh provision (same areas)" "$fresh" "$(ratio "$fresh" "$seed")"
+printf '\nslowest tasks, converged run:\n'
+top10 converged
+printf '\nslowest tasks, fresh provision:\n'
+top10 fresh
+printf '\nfacts_s: %s\nconverged_s: %s\ncheck_s: %s\nfresh_s: %s\nseed_shell_s: %s\n' "$facts" "$converged" "$check" "$fresh" "$seed"
+printf 'converged_vs_facts: %s\ncheck_vs_facts: %s\nfresh_vs_seed_shell: %s\n' \
+  "$(ratio "$converged" "$facts")" "$(ratio "$check" "$facts")" "$(ratio "$fresh" "$seed")"
