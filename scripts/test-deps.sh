@@ -4,8 +4,9 @@
 #
 #   pytest    redis-server, postgresql   the live `esper doctor` tests start their own servers
 #                                        from these binaries (own ports, own data directories)
-#   molecule  docker.io, debootstrap,    an engine for the test containers, and the local image
-#             zstd                       builds where no registry answers
+#   molecule  docker.io, debootstrap,    an engine for the test containers, the local image
+#             zstd, rsync                builds where no registry answers, and rsync for the
+#                                        fleet's wheelhouse sync (ansible.posix.synchronize)
 #
 # Debian's redis-server and postgresql packages start system daemons on 6379/5432, the ports the
 # Esper stack publishes: they are installed with daemons held back (policy-rc.d) and their units
@@ -39,9 +40,11 @@ case " $stages " in *" pytest "*)
   ;;
 esac
 case " $stages " in *" molecule "*)
-  command -v docker >/dev/null 2>&1 || want+=(docker.io)
+  # The engine, not the client: a machine may carry a docker CLI without dockerd.
+  command -v dockerd >/dev/null 2>&1 || want+=(docker.io)
   command -v debootstrap >/dev/null 2>&1 || want+=(debootstrap)
   command -v zstd >/dev/null 2>&1 || want+=(zstd) # Ubuntu's packages are zstd-compressed
+  command -v rsync >/dev/null 2>&1 || want+=(rsync)
   ;;
 esac
 
@@ -74,7 +77,7 @@ if [ "${#want[@]}" -gt 0 ]; then
 fi
 
 case " $stages " in *" molecule "*)
-  if command -v docker >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then
+  if command -v dockerd >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then
     if [ -d /run/systemd/system ]; then
       say "starting the Docker engine (systemctl start docker)"
       as_root systemctl start docker || true
