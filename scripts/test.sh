@@ -157,10 +157,12 @@ stage_molecule() {
   choose_test_images
   check "test images" scripts/build-images.sh || return
   check "wheel cache" scripts/fetch-wheels.sh || return
-  # The crash battery and Debian first (their images need no Ubuntu archive), then Ubuntu 24.04,
-  # Mint 22.1 and the README's command on Mint (laptop). ESPER_MOLECULE_SCENARIOS picks
-  # scenarios; ESPER_MOLECULE_JOBS (default 2) run at once, each into its own log, printed
-  # when it ends (whole when it failed, its last lines when it passed).
+  # The crash battery and Debian first (their images need no Ubuntu archive), then the README's
+  # command on Mint (laptop), then, alone, the SSH fleet (Mint 22.1 and Ubuntu 24.04 hosts: the
+  # Ubuntu and Mint platform proof). The single-host ubuntu2404 and mint22.1 scenarios
+  # are there for developers (ESPER_MOLECULE_SCENARIOS picks scenarios). ESPER_MOLECULE_JOBS
+  # (default 2) run at once, each into its own log, printed when it ends (whole when it
+  # failed, its last lines when it passed).
   local scenario ubuntu=false logs="$root/.cache/test-logs" jobs=${ESPER_MOLECULE_JOBS:-2}
   local -A pids=() started=()
   if [ -n "${ESPER_UBUNTU_MIRROR:-}" ] || [ "$ESPER_TEST_IMAGES" = pull ]; then ubuntu=true; fi
@@ -181,15 +183,26 @@ stage_molecule() {
     fi
     timings+=("$(printf '%5d s  %s' $((SECONDS - started[$done_scenario])) "molecule test -s $done_scenario")")
   }
-  for scenario in ${ESPER_MOLECULE_SCENARIOS:-crash debian13 debian12 ubuntu2404 mint22.1 laptop}; do
+  for scenario in ${ESPER_MOLECULE_SCENARIOS:-crash debian13 debian12 laptop fleet}; do
     case $scenario in
-    ubuntu2404 | mint22.1 | laptop)
+    ubuntu2404 | mint22.1 | laptop | fleet)
       if ! "$ubuntu"; then
         loud_skip "molecule test -s $scenario: no Ubuntu archive answered and ESPER_UBUNTU_MIRROR is not set (a mirror URL builds the Ubuntu 24.04 and Mint 22.1 images; ESPER_TEST_IMAGES=pull uses a registry's)"
         continue
       fi
       ;;
     esac
+    if [ "$scenario" = fleet ]; then
+      # Four hosts with PyPI's CUDA torch take ~46 GB (measured): the fleet runs alone, when
+      # the disk has room for it.
+      while [ "${#pids[@]}" -gt 0 ]; do finish_one; done
+      local free_gb
+      free_gb=$(df -P --block-size=1G "$(docker info -f '{{.DockerRootDir}}' 2>/dev/null || echo /)" | awk 'NR==2 {print $4}')
+      if [ "${free_gb:-0}" -lt "${ESPER_FLEET_MIN_FREE_GB:-50}" ]; then
+        loud_skip "molecule test -s fleet: ${free_gb} GB free on Docker's disk, the fleet needs ${ESPER_FLEET_MIN_FREE_GB:-50} GB (four hosts of ~10 GB, the shared wheelhouse, the inner engines)"
+        continue
+      fi
+    fi
     while [ "${#pids[@]}" -ge "$jobs" ]; do finish_one; done
     echo "test.sh: starting molecule test -s $scenario (log: $logs/molecule-$scenario.log)"
     started[$scenario]=$SECONDS
