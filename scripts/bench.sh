@@ -23,8 +23,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 export PATH="$ROOT/.venv/bin:$PATH" ANSIBLE_CONFIG="$ROOT/ansible.cfg" PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
 export ESPER_TEST_IMAGES=${ESPER_TEST_IMAGES:-build} MOLECULE_CGROUP_MODE=${MOLECULE_CGROUP_MODE:-ro}
+# Paths inside the laptop scenario's container (molecule/laptop: its user and checkout), not on
+# this machine.
 CT=esper-laptop
-CHECKOUT=/home/esper/esper-workstation
+CT_USER=esper
+CT_HOME=/home/$CT_USER
+CHECKOUT=$CT_HOME/esper-workstation
 PASSWORD="correct horse battery staple" # molecule/laptop/molecule.yml
 OUT=$ROOT/.cache/bench
 mkdir -p "$OUT"
@@ -33,7 +37,7 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 now() { date +%s.%N; }
 seconds() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
-as_user() { docker exec -i -u esper -w "$CHECKOUT" -e HOME=/home/esper "$CT" "$@"; }
+as_user() { docker exec -i -u "$CT_USER" -w "$CHECKOUT" -e HOME="$CT_HOME" "$CT" "$@"; }
 timed() { # timed NAME CMD...: run, log to $OUT/NAME.log, print the seconds
   local name=$1 t0 t1
   shift
@@ -54,21 +58,21 @@ trap 'molecule destroy -s laptop >/dev/null 2>&1 || true' EXIT
 say "provisioning a Mint 22.1 container with the laptop scenario (create, prepare, converge)"
 fresh_container
 molecule converge -s laptop >"$OUT/converge.log" 2>&1
-docker cp "$CT:/home/esper/offline.yml" "$OUT/offline.yml"
-as_user sh -c 'printf -- "- hosts: workstations\n  gather_facts: true\n  tasks: []\n" > /home/esper/facts.yml'
+docker cp "$CT:$CT_HOME/offline.yml" "$OUT/offline.yml"
+as_user sh -c "printf -- '- hosts: workstations\\n  gather_facts: true\\n  tasks: []\\n' > $CT_HOME/facts.yml"
 
 say "(a) facts only"
-facts=$(timed facts as_user .venv/bin/ansible-playbook /home/esper/facts.yml --flush-cache)
+facts=$(timed facts as_user .venv/bin/ansible-playbook $CT_HOME/facts.yml --flush-cache)
 say "(b) converged run"
-converged=$(timed converged as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @/home/esper/offline.yml")
+converged=$(timed converged as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml")
 say "(c) --check on the converged machine"
-check=$(timed check as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh --check -e @/home/esper/offline.yml")
+check=$(timed check as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh --check -e @$CT_HOME/offline.yml")
 
 say "(d) fresh provision (no Docker, services or doctor) on a new container"
 fresh_container
-docker cp "$OUT/offline.yml" "$CT:/home/esper/offline.yml"
-docker exec "$CT" chown esper:esper /home/esper/offline.yml
-fresh=$(timed fresh as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @/home/esper/offline.yml --skip-tags docker,services -e esper_venv_doctor=false")
+docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
+docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
+fresh=$(timed fresh as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false")
 
 say "(e) seed 001's shell steps on a new container"
 fresh_container
@@ -81,10 +85,10 @@ seed=$(timed seed_shell docker exec -i -w "$CHECKOUT" "$CT" bash -euc "
   export DEBIAN_FRONTEND=noninteractive PIP_FIND_LINKS=/var/cache/esper-wheels/cp312 PIP_INDEX_URL=https://pypi.org/simple
   apt-get update -qq
   apt-get install -y -qq $seed_apt >/dev/null
-  python3.12 -m venv /home/esper/seed-venv
-  /home/esper/seed-venv/bin/pip install -q --upgrade pip setuptools wheel
-  /home/esper/seed-venv/bin/pip install -q '$torch'
-  /home/esper/seed-venv/bin/pip install -q --require-hashes --no-deps -r requirements/esper.lock.txt")
+  python3.12 -m venv $CT_HOME/seed-venv
+  $CT_HOME/seed-venv/bin/pip install -q --upgrade pip setuptools wheel
+  $CT_HOME/seed-venv/bin/pip install -q '$torch'
+  $CT_HOME/seed-venv/bin/pip install -q --require-hashes --no-deps -r requirements/esper.lock.txt")
 
 printf '\n%-44s %8s %8s\n' "measure" "seconds" "ratio"
 printf '%-44s %8s %8s\n' "(a) facts only (floor)" "$facts" "1.00"
