@@ -454,6 +454,29 @@ def test_message_round_trips_through_stream_fields_as_str_or_bytes() -> None:
     assert OonaMessage.from_stream_fields(as_bytes) == message
 
 
+def test_a_payload_poisoned_in_place_is_refused_at_the_sender() -> None:
+    message = OonaMessage.model_validate(
+        VALID[OonaMessage] | {"topic": "innovation.field_reports", "payload": VALID[FieldReport]}
+    )
+    assert isinstance(message.payload, FieldReport)
+    message.payload.eval_metrics["val_loss"] = float("nan")  # in place: no assignment check
+
+    with pytest.raises(ValidationError, match=r"eval_metrics\.val_loss"):
+        message.to_stream_fields()
+
+
+def test_a_list_changed_in_place_is_checked_before_publishing() -> None:
+    message = OonaMessage.model_validate(
+        VALID[OonaMessage]
+        | {"topic": "validation.kernel.characterized", "payload": VALID[KernelCharacterized]}
+    )
+    assert isinstance(message.payload, KernelCharacterized)
+    message.payload.tags.append("   ")
+
+    with pytest.raises(ValidationError, match="tags"):
+        message.to_stream_fields()
+
+
 def test_stream_entry_without_a_message_field_is_rejected() -> None:
     with pytest.raises(ValueError, match="no 'message' field"):
         OonaMessage.from_stream_fields({"other": "{}"})

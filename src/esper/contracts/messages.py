@@ -155,8 +155,15 @@ class OonaMessage(EsperModel):
         return self
 
     def to_stream_fields(self) -> dict[str, str]:
-        """The fields of the Redis Stream entry that carries this message."""
-        return {STREAM_FIELD: self.model_dump_json()}
+        """The fields of the Redis Stream entry that carries this message.
+
+        The message is validated again from its current contents first. Assignment is checked
+        as it happens, but a container changed in place (``report.eval_metrics["loss"] = nan``,
+        ``characterized.tags.append("")``) is not, and a message its receivers cannot read must
+        fail here, once, at the sender, rather than in every consumer.
+        """
+        checked = type(self).model_validate(self.model_dump())
+        return {STREAM_FIELD: checked.model_dump_json()}
 
     @classmethod
     def from_stream_fields(cls, fields: Mapping[Any, Any]) -> "OonaMessage":
