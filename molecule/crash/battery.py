@@ -289,12 +289,44 @@ def data_across_an_image_change(case: Case) -> None:
     # tests/test_data.py (verify) reads the token back from every service.
 
 
+PRE_SECRETS_COMPOSE = HERE / "files" / "docker-compose.pre-secrets.yml"
+
+
+def secrets_upgrade_keeps_passwords_and_data(case: Case) -> None:
+    """A workstation provisioned before the compose secrets (passwords in the environment and
+    on the command line) is upgraded in place: same .env passwords, data kept, doctor green."""
+    before = run("-e", f"esper_services_compose_file={PRE_SECRETS_COMPOSE}")
+    if before.rc != 0:
+        case.notes.append(before.output[-4000:])
+        return
+    wrote = run(playbook_path=WRITE_DATA)
+    if wrote.rc != 0:
+        case.notes.append(wrote.output[-3000:])
+        return
+    case.killed = (
+        f"stack on the pre-secrets compose file, data written: changed={before.recap('changed')}"
+    )
+    upgraded = run()
+    case.recovery = (
+        f"upgraded: rc {upgraded.rc}, changed={upgraded.recap('changed')}, "
+        f"{upgraded.seconds:.0f} s (esper doctor green with the same .env)"
+    )
+    if upgraded.rc != 0:
+        case.notes.append(upgraded.output[-4000:])
+        return
+    third = run()
+    case.third = f"changed={third.recap('changed')}, {third.seconds:.0f} s"
+    case.ok = third.rc == 0 and third.recap("changed") == 0
+    # tests/test_data.py (verify) reads the token back from every service.
+
+
 CASES: list[tuple[str, Callable[[Case], None]]] = [
     ("killed in dpkg", killed_in_dpkg),
     ("killed in the venv install", killed_in_the_venv_install),
     ("killed in compose up", killed_in_compose_up),
     ("lock held past lock_timeout", lock_held_past_the_timeout),
     ("data across an image change", data_across_an_image_change),
+    ("secrets upgrade keeps passwords and data", secrets_upgrade_keeps_passwords_and_data),
 ]
 
 

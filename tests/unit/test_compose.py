@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -85,20 +86,60 @@ def test_healthchecks_use_the_designed_commands(compose: dict[str, Any]) -> None
     services = compose["services"]
 
     redis = " ".join(services["redis"]["healthcheck"]["test"])
-    assert 'redis-cli -a "$$REDIS_PASSWORD" --no-auth-warning ping' in redis
+    assert 'REDISCLI_AUTH="$$(cat /run/secrets/redis_password)" redis-cli ping' in redis
     postgres = " ".join(services["postgres"]["healthcheck"]["test"])
     assert 'pg_isready -U "$$POSTGRES_USER" -d "$$POSTGRES_DB"' in postgres
     assert services["minio"]["healthcheck"]["test"] == ["CMD", "mc", "ready", "local"]
     assert "curl" not in str(services)
 
 
-def test_redis_requires_its_password_and_appends_to_data(compose: dict[str, Any]) -> None:
+def test_redis_reads_its_password_from_a_config_file_and_appends_to_data(
+    compose: dict[str, Any],
+) -> None:
     redis = compose["services"]["redis"]
+    conf = "/usr/local/etc/redis/esper-auth.conf"
 
-    assert redis["command"][:3] == ["redis-server", "--requirepass", redis["command"][2]]
-    assert redis["command"][2].startswith("${REDIS_PASSWORD:?")
-    assert redis["command"][3:] == ["--appendonly", "yes", "--dir", "/data"]
-    assert redis["environment"]["REDIS_PASSWORD"].startswith("${REDIS_PASSWORD:?")
+    assert redis["command"] == ["redis-server", conf, "--appendonly", "yes", "--dir", "/data"]
+    assert redis["configs"] == [{"source": "redis_auth", "target": conf}]
+    assert compose["configs"]["redis_auth"]["content"].startswith('requirepass "${REDIS_PASSWORD:?')
+
+
+@pytest.mark.parametrize(
+    ("service", "secret", "variable"),
+    [
+        ("redis", "redis_password", "REDIS_PASSWORD"),
+        ("postgres", "postgres_password", "POSTGRES_PASSWORD"),
+        ("minio", "minio_root_password", "MINIO_ROOT_PASSWORD"),
+    ],
+)
+def test_each_password_reaches_its_service_as_a_compose_secret_from_env(
+    compose: dict[str, Any], service: str, secret: str, variable: str
+) -> None:
+    assert compose["secrets"][secret] == {"environment": variable}
+    assert secret in compose["services"][service]["secrets"]
+
+
+@pytest.mark.parametrize("service", ["redis", "postgres", "minio"])
+def test_no_password_is_in_a_container_environment_or_command_line(
+    compose: dict[str, Any], service: str
+) -> None:
+    definition = compose["services"][service]
+    environment = definition.get("environment", {})
+    exposed = json.dumps([environment, definition.get("command", [])])
+
+    assert not set(environment) & SECRETS
+    assert not set(re.findall(r"\$\{([A-Z_]+)", exposed)) & SECRETS
+
+
+def test_the_images_read_their_passwords_from_the_secret_files(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD_FILE"] == (
+        "/run/secrets/postgres_password"
+    )
+    assert services["minio"]["environment"]["MINIO_ROOT_PASSWORD_FILE"] == (
+        "/run/secrets/minio_root_password"
+    )
 
 
 def test_data_lives_in_named_volumes(compose: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 #!/bin/bash
 # A small emulation of the official postgres image's docker-entrypoint.sh:
-# first start with an empty $PGDATA runs initdb (UTF8, as the official image) with POSTGRES_USER / POSTGRES_PASSWORD,
+# first start with an empty $PGDATA runs initdb (UTF8, as the official image) with POSTGRES_USER /
+# POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE),
 # creates POSTGRES_DB, and allows password (scram) logins from anywhere; every start
 # then runs the server as the postgres user, listening on all interfaces.
 set -euo pipefail
@@ -11,6 +12,15 @@ fi
 
 if [ "$1" != 'postgres' ]; then
     exec "$@"
+fi
+
+# As the official image: POSTGRES_PASSWORD_FILE (a compose secret) instead of POSTGRES_PASSWORD.
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+    if [ -n "${POSTGRES_PASSWORD:-}" ]; then
+        echo 'error: both POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are set (but are exclusive)' >&2
+        exit 1
+    fi
+    POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
 fi
 
 : "${PGDATA:=/var/lib/postgresql/data}"

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import ENV_FILE, SERVICES, USER, docker_json, service_container
+from helpers import (
+    COMPOSE_PROJECT,
+    ENV_FILE,
+    SERVICES,
+    SERVICES_DIR,
+    USER,
+    docker_json,
+    service_container,
+)
 
 PORT_KEYS = ("REDIS_PORT", "POSTGRES_PORT", "MINIO_API_PORT", "MINIO_CONSOLE_PORT")
 SECRET_KEYS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "MINIO_ROOT_PASSWORD")
@@ -48,3 +56,40 @@ def test_env_file_private_to_the_user(host: Any) -> None:
 @pytest.mark.parametrize("key", SECRET_KEYS)
 def test_env_secret_generated(dotenv: dict[str, str], key: str) -> None:
     assert len(dotenv.get(key, "")) >= 32
+
+
+def _leaked(dotenv: dict[str, str], text: str) -> list[str]:
+    return [key for key in SECRET_KEYS if dotenv.get(key) and dotenv[key] in text]
+
+
+def test_no_secret_on_any_command_line(host: Any, dotenv: dict[str, str]) -> None:
+    with host.sudo():
+        command_lines = host.check_output("ps -eo args --no-headers")
+    leaked = _leaked(dotenv, command_lines)
+    assert not leaked, f"visible in ps: {leaked}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_secret_in_the_container_configuration(
+    host: Any, dotenv: dict[str, str], service: str
+) -> None:
+    with host.sudo():
+        inspected = host.check_output("docker inspect %s", service_container(host, service))
+    leaked = _leaked(dotenv, inspected)
+    assert not leaked, f"visible in docker inspect {service}: {leaked}"
+
+
+def test_the_library_bucket_exists(host: Any, dotenv: dict[str, str]) -> None:
+    script = (
+        'export MC_HOST_local="http://${MINIO_ROOT_USER}:$(cat /run/secrets/minio_root_password)'
+        '@127.0.0.1:9000"; exec mc ls "local/$0"'
+    )
+    with host.sudo():
+        result = host.run(
+            "docker compose --project-directory %s --project-name %s exec -T minio sh -c %s %s",
+            SERVICES_DIR,
+            COMPOSE_PROJECT,
+            script,
+            dotenv["S3_BUCKET_NAME"],
+        )
+    assert result.rc == 0, result.stderr
