@@ -45,7 +45,7 @@ run_fleet() { # run_fleet NAME [LIMIT]: a new fleet, its first run and its conve
   say "$name: first run (wheelhouse.yml, fleet.yml)"
   molecule_step "$name-first" converge
   local dir # molecule's ephemeral directory of the scenario: the newest one written since the start
-  dir=$(ls -dt "$HOME"/.ansible/tmp/molecule.*.fleet "$HOME"/.cache/molecule/*/fleet 2>/dev/null | head -1)
+  dir=$(ls -dt "$HOME"/.ansible/tmp/molecule.*.fleet "$HOME"/.cache/molecule/*/fleet 2>/dev/null | head -1 || true)
   [ -f "$dir/reports/fleet/latest.json" ] || { say "no fleet report in molecule's directory (${dir:-none found})"; exit 1; }
   cp "$dir/reports/fleet/latest.json" "$OUT/$name-first.json"
   cp "$dir/reports/apt-cache-bytes.json" "$OUT/$name-bytes.json"
