@@ -261,10 +261,22 @@ def lock_held_past_the_timeout(case: Case) -> None:
     case.ok = third.rc == 0 and third.recap("changed") == 0
 
 
+def failed(case: Case, result: Run) -> bool:
+    """True (with the run's output noted) when a step the case depends on failed."""
+    if result.rc != 0:
+        case.notes.append(result.output[-4000:])
+    return result.rc != 0
+
+
+def settled(case: Case) -> bool:
+    """One more run: it must succeed and change nothing (the table's third column)."""
+    third = run()
+    case.third = f"changed={third.recap('changed')}, {third.seconds:.0f} s"
+    return third.rc == 0 and third.recap("changed") == 0
+
+
 def data_across_an_image_change(case: Case) -> None:
-    wrote = run(playbook_path=WRITE_DATA)
-    if wrote.rc != 0:
-        case.notes.append(wrote.output[-3000:])
+    if failed(case, run(playbook_path=WRITE_DATA)):
         return
     renamed = {
         "esper_services_redis_image": ("esper-test/redis:7.2", "esper-test/redis:7.2-next"),
@@ -278,14 +290,11 @@ def data_across_an_image_change(case: Case) -> None:
     case.killed = (
         f"images changed (redis, postgres): rc {changed.rc}, changed={changed.recap('changed')}"
     )
-    if changed.rc != 0:
-        case.notes.append(changed.output[-4000:])
+    if failed(case, changed):
         return
     back = run()
     case.recovery = f"images back: rc {back.rc}, {back.seconds:.0f} s"
-    third = run()
-    case.third = f"changed={third.recap('changed')}, {third.seconds:.0f} s"
-    case.ok = back.rc == 0 and third.rc == 0 and third.recap("changed") == 0
+    case.ok = not failed(case, back) and settled(case)
     # tests/test_data.py (verify) reads the token back from every service.
 
 
@@ -296,12 +305,7 @@ def secrets_upgrade_keeps_passwords_and_data(case: Case) -> None:
     """A workstation provisioned before the compose secrets (passwords in the environment and
     on the command line) is upgraded in place: same .env passwords, data kept, doctor green."""
     before = run("-e", f"esper_services_compose_file={PRE_SECRETS_COMPOSE}")
-    if before.rc != 0:
-        case.notes.append(before.output[-4000:])
-        return
-    wrote = run(playbook_path=WRITE_DATA)
-    if wrote.rc != 0:
-        case.notes.append(wrote.output[-3000:])
+    if failed(case, before) or failed(case, run(playbook_path=WRITE_DATA)):
         return
     case.killed = (
         f"stack on the pre-secrets compose file, data written: changed={before.recap('changed')}"
@@ -311,12 +315,7 @@ def secrets_upgrade_keeps_passwords_and_data(case: Case) -> None:
         f"upgraded: rc {upgraded.rc}, changed={upgraded.recap('changed')}, "
         f"{upgraded.seconds:.0f} s (esper doctor green with the same .env)"
     )
-    if upgraded.rc != 0:
-        case.notes.append(upgraded.output[-4000:])
-        return
-    third = run()
-    case.third = f"changed={third.recap('changed')}, {third.seconds:.0f} s"
-    case.ok = third.rc == 0 and third.recap("changed") == 0
+    case.ok = not failed(case, upgraded) and settled(case)
     # tests/test_data.py (verify) reads the token back from every service.
 
 
