@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,6 +79,53 @@ def test_no_secret_in_the_container_configuration(
         inspected = host.check_output("docker inspect %s", service_container(host, service))
     leaked = _leaked(dotenv, inspected)
     assert not leaked, f"visible in docker inspect {service}: {leaked}"
+
+
+# The host's secrets as grep patterns, read from the .env inside the shell (a process
+# substitution): never on a command line, and grep prints counts or file names, never a match.
+SECRET_PATTERNS = f"<(sed -n -E 's/^({'|'.join(SECRET_KEYS)})=//p' {ENV_FILE} | grep -v '^$')"
+
+
+def test_no_secret_in_the_system_journal(host: Any) -> None:
+    if not host.exists("journalctl"):
+        pytest.skip("no journalctl on this host: its logs are checked under /var/log only")
+    with host.sudo():
+        found = host.run(
+            "bash -c %s", f"journalctl --no-pager -o cat | grep -c -F -f {SECRET_PATTERNS}"
+        )
+    assert found.rc == 1, f"journal lines holding a secret: {found.stdout.strip()} ({found.stderr})"
+
+
+def test_no_secret_in_any_file_under_var_log(host: Any) -> None:
+    with host.sudo():
+        found = host.run("bash -c %s", f"grep -r -l -F -f {SECRET_PATTERNS} /var/log")
+    assert found.rc == 1, f"files holding a secret: {found.stdout.split()} ({found.stderr})"
+
+
+def test_no_secret_in_the_service_logs(host: Any) -> None:
+    script = (
+        f"docker compose --project-directory {SERVICES_DIR} --project-name {COMPOSE_PROJECT}"
+        f" logs --no-color | grep -c -F -f {SECRET_PATTERNS}"
+    )
+    with host.sudo():
+        found = host.run("bash -c %s", script)
+    assert found.rc == 1, (
+        f"service log lines holding a secret: {found.stdout.strip()} ({found.stderr})"
+    )
+
+
+def test_no_secret_in_the_run_reports_and_logs_on_the_control_node(dotenv: dict[str, str]) -> None:
+    reports = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "reports"
+    if not reports.is_dir():
+        pytest.skip("this scenario keeps no run reports or logs on the control node (fleet does)")
+    files = [path for path in reports.rglob("*") if path.is_file()]
+    assert files, f"{reports} holds no report"
+    leaked = {
+        str(path.relative_to(reports)): keys
+        for path in files
+        if (keys := _leaked(dotenv, path.read_text(errors="replace")))
+    }
+    assert not leaked, f"secrets in the control node's reports and logs: {leaked}"
 
 
 def test_the_library_bucket_exists(host: Any, dotenv: dict[str, str]) -> None:
