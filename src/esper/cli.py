@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_TIMEOUT,
         help=f"seconds allowed for each network step (default {DEFAULT_TIMEOUT:g})",
     )
+    doctor.add_argument(
+        "--quick",
+        action="store_true",
+        help="skip the slow local checks: find torch by its metadata instead of importing it, "
+        "and run no pip check (for provisioning runs that installed nothing)",
+    )
     return parser
 
 
@@ -156,7 +162,9 @@ def _scrubbed(results: Iterable[CheckResult], secrets: list[str]) -> list[CheckR
 def doctor(args: argparse.Namespace, environ: dict[str, str], out: TextIO) -> int:
     env_file = resolve_env_file(args.env_file, environ)
     config, config_row = _load(args.config, env_file, environ)
-    results = run_checks(config, timeout=args.timeout, config_row=config_row, env_file=env_file)
+    results = run_checks(
+        config, timeout=args.timeout, config_row=config_row, env_file=env_file, quick=args.quick
+    )
     results = _scrubbed(results, _secrets(config, environ))
     ok = all(result.ok for result in results)
     if args.json:

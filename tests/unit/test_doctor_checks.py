@@ -205,6 +205,61 @@ def test_run_checks_without_configuration_reports_services_as_not_run() -> None:
     assert all(not r.ok and r.detail == "not run: no valid configuration" for r in results[-3:])
 
 
+def test_the_quick_doctor_finds_torch_by_its_metadata_and_runs_no_pip_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        doctor, "check_torch", lambda: pytest.fail("the quick doctor imported torch")
+    )
+    monkeypatch.setattr(doctor.importlib.metadata, "version", lambda name: "2.9.1")
+
+    results = run_checks(None, timeout=1, config_row=CheckResult("config", True, "ok"), quick=True)
+
+    assert "pip check" not in [r.name for r in results]
+    (torch,) = [r for r in results if r.name == "torch"]
+    assert torch.ok
+    assert torch.detail == "torch 2.9.1 installed (not imported: --quick)"
+
+
+def test_the_quick_doctor_fails_the_torch_row_when_torch_is_not_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def _absent(name: str) -> str:
+        raise doctor.importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(doctor.importlib.metadata, "version", _absent)
+
+    result = doctor.check_torch_installed()
+
+    assert not result.ok
+    assert result.detail == "torch is not installed"
+    assert result.hint
+
+
+def test_the_full_doctor_has_a_pip_check_row() -> None:
+    results = run_checks(None, timeout=1, config_row=CheckResult("config", True, "ok"))
+
+    assert "pip check" in [r.name for r in results]
+
+
+def test_quick_is_passed_to_the_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    seen: list[bool] = []
+
+    def _fake(
+        config: Any, timeout: float, config_row: CheckResult, env_file: Any, quick: bool
+    ) -> list[CheckResult]:
+        seen.append(quick)
+        return [config_row]
+
+    monkeypatch.setattr(cli, "run_checks", _fake)
+
+    main(["doctor", "--quick"], environ={}, out=io.StringIO())
+    main(["doctor"], environ={}, out=io.StringIO())
+
+    assert seen == [True, False]
+
+
 def test_checks_run_concurrently_and_keep_their_order() -> None:
     def slow(name: str) -> CheckResult:
         time.sleep(0.5)
@@ -287,7 +342,7 @@ def test_json_report_has_the_documented_shape(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(
-        cli, "run_checks", lambda config, timeout, config_row, env_file: [config_row]
+        cli, "run_checks", lambda config, timeout, config_row, env_file, quick: [config_row]
     )
     out = io.StringIO()
 
@@ -304,7 +359,7 @@ def test_json_report_has_the_documented_shape(
 def test_table_output_is_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(
-        cli, "run_checks", lambda config, timeout, config_row, env_file: [config_row]
+        cli, "run_checks", lambda config, timeout, config_row, env_file, quick: [config_row]
     )
     out = io.StringIO()
 
@@ -317,7 +372,7 @@ def test_timeout_is_passed_to_the_checks(tmp_path: Path, monkeypatch: pytest.Mon
     seen: list[float] = []
 
     def _fake(
-        config: Any, timeout: float, config_row: CheckResult, env_file: Any
+        config: Any, timeout: float, config_row: CheckResult, env_file: Any, quick: bool
     ) -> list[CheckResult]:
         seen.append(timeout)
         return [config_row]
@@ -361,7 +416,7 @@ def test_main_defaults_to_the_process_environment_and_stdout(
     env_file.write_text("POSTGRES_DB=from_process\n")
     monkeypatch.setenv("ESPER_ENV_FILE", str(env_file))
     monkeypatch.setattr(
-        cli, "run_checks", lambda config, timeout, config_row, env_file: [config_row]
+        cli, "run_checks", lambda config, timeout, config_row, env_file, quick: [config_row]
     )
 
     assert main(["doctor"]) == 0
@@ -369,7 +424,7 @@ def test_main_defaults_to_the_process_environment_and_stdout(
 
 
 def only_the_config_row(
-    config: Any, timeout: float, config_row: CheckResult, env_file: Any
+    config: Any, timeout: float, config_row: CheckResult, env_file: Any, quick: bool
 ) -> list[CheckResult]:
     return [config_row]
 
@@ -498,7 +553,9 @@ def test_doctor_masks_secrets_and_url_credentials_in_every_row(
     env_file = tmp_path / ".env"
     env_file.write_text(f"POSTGRES_PASSWORD={SECRET}\nMINIO_ROOT_PASSWORD=other-secret-1\n")
 
-    def leaky(config: Any, timeout: float, config_row: CheckResult, env_file: Any) -> Any:
+    def leaky(
+        config: Any, timeout: float, config_row: CheckResult, env_file: Any, quick: bool
+    ) -> Any:
         return [
             CheckResult("a", False, f"server said: bad password {SECRET}", f"try {SECRET}"),
             CheckResult("b", False, "cannot reach http://admin:other-secret-1@minio:9000/x"),
