@@ -10,6 +10,8 @@
 #   (a) facts_s       a play that only gathers facts (the floor of any run)
 #   (b) converged_s   ./scripts/bootstrap.sh on the converged machine
 #   (c) check_s       ./scripts/bootstrap.sh --check on the converged machine
+#   (f) mitogen_converged_s  (b) again with Mitogen's mitogen_linear strategy (pip-installed into
+#                     the container's .venv; an opt-in lever, reported "failed" if it fails)
 # On a new container of the same image each:
 #   (d) fresh_s       ./scripts/bootstrap.sh --skip-tags docker,services (no doctor): packages,
 #                     Python, distro Rust, the venv with torch and the lock
@@ -30,6 +32,8 @@ CT_USER=esper
 CT_HOME=/home/$CT_USER
 CHECKOUT=$CT_HOME/esper-workstation
 PASSWORD="correct horse battery staple" # molecule/laptop/molecule.yml
+# Mitogen for Ansible, measured as an opt-in strategy (f); its 0.3.5x releases support ansible-core 2.21.
+MITOGEN_VERSION=0.3.54
 OUT=$ROOT/.cache/bench
 mkdir -p "$OUT"
 
@@ -68,6 +72,17 @@ converged=$(timed converged as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts
 say "(c) --check on the converged machine"
 check=$(timed check as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh --check -e @$CT_HOME/offline.yml")
 
+say "(f) converged run with Mitogen's strategy (opt-in lever, mitogen==$MITOGEN_VERSION)"
+mitogen=failed
+if as_user .venv/bin/python -m pip install -q --disable-pip-version-check "mitogen==$MITOGEN_VERSION" >"$OUT/mitogen-install.log" 2>&1; then
+  strategies=$(as_user .venv/bin/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__) + "/plugins/strategy")')
+  mitogen=$(timed mitogen as_user env ANSIBLE_STRATEGY_PLUGINS="$strategies" ANSIBLE_STRATEGY=mitogen_linear \
+    sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml" || echo failed)
+  [ "$(recap_changed mitogen 2>/dev/null)" = 0 ] || { say "(f) Mitogen's run did not end changed=0: see $OUT/mitogen.log"; mitogen=failed; }
+else
+  say "(f) could not install mitogen==$MITOGEN_VERSION: see $OUT/mitogen-install.log"
+fi
+
 say "(d) fresh provision (no Docker, services or doctor) on a new container"
 fresh_container
 docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
@@ -94,12 +109,23 @@ printf '\n%-44s %8s %8s\n' "measure" "seconds" "ratio"
 printf '%-44s %8s %8s\n' "(a) facts only (floor)" "$facts" "1.00"
 printf '%-44s %8s %8s\n' "(b) converged setup.yml, changed=$(recap_changed converged)" "$converged" "$(ratio "$converged" "$facts")"
 printf '%-44s %8s %8s\n' "(c) --check on the converged host, changed=$(recap_changed check)" "$check" "$(ratio "$check" "$facts")"
+if [ "$mitogen" != failed ]; then
+  printf '%-44s %8s %8s\n' "(f) converged, Mitogen strategy, changed=0" "$mitogen" "$(ratio "$mitogen" "$facts")"
+else
+  printf '%-44s %8s %8s\n' "(f) converged, Mitogen strategy" "failed" "-"
+fi
 printf '%-44s %8s %8s\n' "(e) seed 001's shell steps" "$seed" "1.00"
 printf '%-44s %8s %8s\n' "(d) fresh provision (same areas)" "$fresh" "$(ratio "$fresh" "$seed")"
 printf '\nslowest tasks, converged run:\n'
 top10 converged
+if [ "$mitogen" != failed ]; then
+  printf '\nslowest tasks, converged run with Mitogen:\n'
+  top10 mitogen
+fi
 printf '\nslowest tasks, fresh provision:\n'
 top10 fresh
 printf '\nfacts_s: %s\nconverged_s: %s\ncheck_s: %s\nfresh_s: %s\nseed_shell_s: %s\n' "$facts" "$converged" "$check" "$fresh" "$seed"
+printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" \
+  "$([ "$mitogen" = failed ] && echo - || ratio "$mitogen" "$facts")"
 printf 'converged_vs_facts: %s\ncheck_vs_facts: %s\nfresh_vs_seed_shell: %s\n' \
   "$(ratio "$converged" "$facts")" "$(ratio "$check" "$facts")" "$(ratio "$fresh" "$seed")"
