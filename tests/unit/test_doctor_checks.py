@@ -4,6 +4,7 @@ produced on a healthy machine (old Python, missing torch, broken modules, pip ch
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import io
 import json
 import subprocess
@@ -211,7 +212,7 @@ def test_the_quick_doctor_finds_torch_by_its_metadata_and_runs_no_pip_check(
     monkeypatch.setattr(
         doctor, "check_torch", lambda: pytest.fail("the quick doctor imported torch")
     )
-    monkeypatch.setattr(doctor.importlib.metadata, "version", lambda name: "2.9.1")
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "2.9.1")
 
     results = run_checks(None, timeout=1, config_row=CheckResult("config", True, "ok"), quick=True)
 
@@ -225,9 +226,9 @@ def test_the_quick_doctor_fails_the_torch_row_when_torch_is_not_installed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def _absent(name: str) -> str:
-        raise doctor.importlib.metadata.PackageNotFoundError(name)
+        raise importlib.metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(doctor.importlib.metadata, "version", _absent)
+    monkeypatch.setattr(importlib.metadata, "version", _absent)
 
     result = doctor.check_torch_installed()
 
@@ -242,22 +243,25 @@ def test_the_full_doctor_has_a_pip_check_row() -> None:
     assert "pip check" in [r.name for r in results]
 
 
-def test_quick_is_passed_to_the_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def run_checks_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The keyword arguments of each run_checks call the CLI makes (the checks do not run)."""
     monkeypatch.chdir(tmp_path)
-    seen: list[bool] = []
+    calls: list[dict[str, Any]] = []
 
-    def _fake(
-        config: Any, timeout: float, config_row: CheckResult, env_file: Any, quick: bool
-    ) -> list[CheckResult]:
-        seen.append(quick)
-        return [config_row]
+    def _fake(config: Any, **kwargs: Any) -> list[CheckResult]:
+        calls.append(kwargs)
+        return [kwargs["config_row"]]
 
     monkeypatch.setattr(cli, "run_checks", _fake)
+    return calls
 
+
+def test_quick_is_passed_to_the_checks(run_checks_calls: list[dict[str, Any]]) -> None:
     main(["doctor", "--quick"], environ={}, out=io.StringIO())
     main(["doctor"], environ={}, out=io.StringIO())
 
-    assert seen == [True, False]
+    assert [call["quick"] for call in run_checks_calls] == [True, False]
 
 
 def test_checks_run_concurrently_and_keep_their_order() -> None:
@@ -367,21 +371,10 @@ def test_table_output_is_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "All 1 checks passed." in out.getvalue()
 
 
-def test_timeout_is_passed_to_the_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    seen: list[float] = []
-
-    def _fake(
-        config: Any, timeout: float, config_row: CheckResult, env_file: Any, quick: bool
-    ) -> list[CheckResult]:
-        seen.append(timeout)
-        return [config_row]
-
-    monkeypatch.setattr(cli, "run_checks", _fake)
-
+def test_timeout_is_passed_to_the_checks(run_checks_calls: list[dict[str, Any]]) -> None:
     main(["doctor", "--timeout", "1.5"], environ={}, out=io.StringIO())
 
-    assert seen == [1.5]
+    assert [call["timeout"] for call in run_checks_calls] == [1.5]
     assert doctor.DEFAULT_TIMEOUT <= 5
 
 
