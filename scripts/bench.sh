@@ -95,6 +95,7 @@ seed_apt="python3.12-dev python3.12-venv python3-pip build-essential libffi-dev 
   libxslt1-dev libjpeg-dev libpq-dev libmysqlclient-dev libsqlite3-dev libcurl4-openssl-dev libgmp-dev
   libz-dev libbz2-dev libreadline-dev libncurses5-dev libncursesw5-dev libgdbm-dev libnss3-dev
   libsasl2-dev libldap2-dev libkrb5-dev cargo rustc git curl wget pkg-config"
+seed_apt=$(printf '%s ' $seed_apt) # one line: it is expanded inside the bash -c string below
 torch=$(grep -E '^torch==' requirements/torch.txt)
 seed=$(timed seed_shell docker exec -i -w "$CHECKOUT" "$CT" bash -euc "
   export DEBIAN_FRONTEND=noninteractive PIP_FIND_LINKS=/var/cache/esper-wheels/cp312 PIP_INDEX_URL=https://pypi.org/simple
