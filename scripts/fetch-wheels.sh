@@ -8,8 +8,8 @@
 # default "3.13" = Debian 13, plus "3.12" = Ubuntu 24.04 / Mint 22.1 when ESPER_UBUNTU_MIRROR is
 # set; x86_64): torch (requirements/torch.txt) and its dependencies from $ESPER_TORCH_INDEX_URL
 # (default https://pypi.org/simple; PyPI's Linux torch is the CUDA build: ~900 MB + ~2.5 GB of
-# nvidia-* wheels) and every pin of requirements/esper.lock.txt, hash-checked, into
-# ${ESPER_CACHE_DIR:-$HOME/.cache/esper-workstation}/wheels/cpXY.
+# nvidia-* wheels), every pin of requirements/esper.lock.txt and uv (requirements/uv.lock.txt),
+# hash-checked, into ${ESPER_CACHE_DIR:-$HOME/.cache/esper-workstation}/wheels/cpXY.
 #
 # The scenarios mount that directory read-only at /var/cache/esper-wheels/cpXY and pass it to
 # the esper_venv role as esper_venv_wheelhouse (pip --find-links, the index still on): pip
@@ -48,6 +48,7 @@ fetch() {  # fetch PYTHON_VERSION
         printf 'python=%s index=%s\n' "$PYVER" "$INDEX"
         cat "$ROOT/requirements/torch.txt" "$ROOT/playbooks/wheelhouse.yml"
         [ -f "$LOCK" ] && cat "$LOCK"
+        cat "$ROOT/requirements/uv.lock.txt"
         true
     } | sha256sum | cut -d' ' -f1)
     if [ "$FORCE" = 0 ] && [ "$(cat "$DEST/.stamp" 2>/dev/null)" = "$stamp" ]; then

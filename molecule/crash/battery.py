@@ -187,7 +187,8 @@ def killed_in_dpkg(case: Case) -> None:
 
 def killed_in_the_venv_install(case: Case) -> None:
     in_container("rm", "-rf", VENV)
-    case.killed = run_and_kill(rf"{VENV}/bin/\S*pip.* install", 8.0)
+    # uv (the role's default installer) unpacking torch and its dependencies into the venv.
+    case.killed = run_and_kill(rf"{VENV}/bin/uv pip install", 8.0)
     converge_after_kill(case)
 
 

@@ -95,6 +95,22 @@ def test_the_roles_torch_version_is_read_from_requirements():
     assert f"esper_venv_torch_version: {pinned.group(1)}" in proc.stdout, proc.stdout
 
 
+def _pin(lock: str, name: str) -> str:
+    found = re.search(rf"^{name}==(\S+)", (ROOT / "requirements" / lock).read_text(), re.M)
+    assert found, f"no {name}== line in requirements/{lock}"
+    return found.group(1)
+
+
+def test_the_venvs_uv_is_the_tooling_locks_uv():
+    # scripts/lock-tooling.sh constrains requirements/uv.lock.txt by the tooling lock.
+    assert _pin("uv.lock.txt", "uv") == _pin("tooling.lock.txt", "uv")
+
+
+def test_the_venvs_uv_lock_is_hash_pinned():
+    text = (ROOT / "requirements/uv.lock.txt").read_text()
+    assert re.search(r"^uv==\S+ \\\n(\s+--hash=sha256:[0-9a-f]{64}( \\)?\n)+", text, re.M), text
+
+
 def test_collections_pinned_to_the_ansible_bundle():
     reqs = yaml.safe_load((ROOT / "requirements.yml").read_text())["collections"]
     assert {c["name"]: c["version"] for c in reqs} == {

@@ -92,3 +92,12 @@ def test_no_record_reads_as_an_unfinished_install(tmp_path: Path) -> None:
 
 def test_an_unreadable_lock_sends_the_role_to_pip(tmp_path: Path) -> None:
     assert _probe(tmp_path, None, record="x")["lock_unmet"] == ["<lock>"]
+
+
+def test_the_probe_reports_the_installed_uv_version(tmp_path: Path) -> None:
+    """The role installs uv (esper_venv_installer: uv) only when this differs from its pin."""
+    try:
+        expected: str | None = importlib.metadata.version("uv")
+    except importlib.metadata.PackageNotFoundError:
+        expected = None
+    assert _probe(tmp_path, "pytest==0\n", record="x")["uv"] == expected

@@ -8,6 +8,7 @@ four seconds of a converged run; this probe answers them together:
 - pip: pip's command-line code imports (a venv killed in `ensurepip` has none, or half of it);
 - record: the install record's text, or null when there is none (the last install did not finish);
 - torch: the installed torch version without its local label (`2.9.1+cpu` -> `2.9.1`), or null;
+- uv: the version of uv installed in the venv (esper_venv_installer: uv), or null;
 - lock_unmet: the lock's requirements (their markers evaluated here) that are not installed at
   the pinned version; ["<lock>"] when the lock cannot be read or its markers evaluated, which
   sends the role to pip, as a new lock would.
@@ -98,6 +99,7 @@ def main(record: str, lock: str, torch_version: str) -> None:
                 "record": read_record(record),
                 "torch": base_version(installed_version("torch")),
                 "torch_pin": torch_version,
+                "uv": installed_version("uv"),
                 "lock_unmet": lock_unmet(lock) if pip else ["<pip>"],
             }
         )
