@@ -10,8 +10,8 @@
 #   (a) facts_s       a play that only gathers facts (the floor of any run)
 #   (b) converged_s   ./scripts/bootstrap.sh on the converged machine
 #   (c) check_s       ./scripts/bootstrap.sh --check on the converged machine
-#   (f) mitogen_converged_s  (b) again with Mitogen's mitogen_linear strategy (pip-installed into
-#                     the container's .venv; an opt-in lever, reported "failed" if it fails)
+#   (f) mitogen_converged_s  (b) again with ESPER_MITOGEN=1 (Mitogen's mitogen_linear strategy,
+#                     from the tooling lock; an opt-in lever, reported "failed" if it fails)
 # On a new container of the same image each:
 #   (d) fresh_s       ./scripts/bootstrap.sh --skip-tags docker,services (no doctor): packages,
 #                     Python, distro Rust, the venv with torch and the lock
@@ -32,8 +32,6 @@ CT_USER=esper
 CT_HOME=/home/$CT_USER
 CHECKOUT=$CT_HOME/esper-workstation
 PASSWORD="correct horse battery staple" # molecule/laptop/molecule.yml
-# Mitogen for Ansible, measured as an opt-in strategy (f); its 0.3.5x releases support ansible-core 2.21.
-MITOGEN_VERSION=0.3.54
 OUT=$ROOT/.cache/bench
 mkdir -p "$OUT"
 
@@ -72,15 +70,12 @@ converged=$(timed converged as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts
 say "(c) --check on the converged machine"
 check=$(timed check as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh --check -e @$CT_HOME/offline.yml")
 
-say "(f) converged run with Mitogen's strategy (opt-in lever, mitogen==$MITOGEN_VERSION)"
-mitogen=failed
-if as_user .venv/bin/python -m pip install -q --disable-pip-version-check "mitogen==$MITOGEN_VERSION" >"$OUT/mitogen-install.log" 2>&1; then
-  strategies=$(as_user .venv/bin/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__) + "/plugins/strategy")')
-  mitogen=$(timed mitogen as_user env ANSIBLE_STRATEGY_PLUGINS="$strategies" ANSIBLE_STRATEGY=mitogen_linear \
-    sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml" || echo failed)
-  [ "$(recap_changed mitogen 2>/dev/null)" = 0 ] || { say "(f) Mitogen's run did not end changed=0: see $OUT/mitogen.log"; mitogen=failed; }
-else
-  say "(f) could not install mitogen==$MITOGEN_VERSION: see $OUT/mitogen-install.log"
+say "(f) converged run with Mitogen's strategy (ESPER_MITOGEN=1, the opt-in of bootstrap.sh)"
+mitogen=$(timed mitogen as_user env ESPER_MITOGEN=1 \
+  sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml" || echo failed)
+if [ "$mitogen" != failed ] && [ "$(recap_changed mitogen 2>/dev/null)" != 0 ]; then
+  say "(f) Mitogen's run did not end changed=0: see $OUT/mitogen.log"
+  mitogen=failed
 fi
 
 say "(d) fresh provision (no Docker, services or doctor) on a new container"
