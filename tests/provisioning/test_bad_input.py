@@ -92,6 +92,13 @@ def test_bad_torch_variant(playbook, fake_facts):
     run.assert_failed_unchanged("esper_venv_torch_variant", "auto, cpu, cuda")
 
 
+def test_bad_installer(playbook, fake_facts):
+    run = on_debian13(
+        playbook, fake_facts, "venv", "esper_python_version=3.13", "esper_venv_installer=conda"
+    )
+    run.assert_failed_unchanged("esper_venv_installer", "uv, pip")
+
+
 def test_unsupported_distribution(playbook, fake_facts):
     facts = fake_facts(
         distribution="Fedora",
