@@ -10,6 +10,8 @@
 #   (a) facts_s       a play that only gathers facts (the floor of any run)
 #   (b) converged_s   ./scripts/bootstrap.sh on the converged machine
 #   (c) check_s       ./scripts/bootstrap.sh --check on the converged machine
+#   (g) task_floor_s  seconds per task of a play of 100 `stat` tasks under become (sudo with
+#                     the password), without and with Mitogen: what each task of (b) costs at least
 #   (f) mitogen_converged_s  (b) again with ESPER_MITOGEN=1 (Mitogen's mitogen_linear strategy,
 #                     from the tooling lock; an opt-in lever, reported "failed" if it fails)
 # On a new container of the same image each:
@@ -33,6 +35,7 @@ CT_HOME=/home/$CT_USER
 CHECKOUT=$CT_HOME/esper-workstation
 PASSWORD="correct horse battery staple" # molecule/laptop/molecule.yml
 OUT=$ROOT/.cache/bench
+FLOOR_TASKS=100
 mkdir -p "$OUT"
 
 say() { printf '[bench] %s\n' "$*" >&2; }
@@ -69,6 +72,17 @@ say "(b) converged run"
 converged=$(timed converged as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml")
 say "(c) --check on the converged machine"
 check=$(timed check as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh --check -e @$CT_HOME/offline.yml")
+
+say "(g) the per-task floor: $FLOOR_TASKS stat tasks under become, without and with Mitogen"
+as_user sh -c "umask 077 && printf '%s\n' '$PASSWORD' > $CT_HOME/.bench-become"
+as_user sh -c "{ printf -- '- hosts: workstations\n  gather_facts: false\n  become: true\n  tasks:\n'
+  for i in \$(seq $FLOOR_TASKS); do printf -- '    - ansible.builtin.stat: {path: /etc/hostname}\n'; done; } > $CT_HOME/floor.yml"
+floor=$(timed floor as_user .venv/bin/ansible-playbook $CT_HOME/floor.yml --become-password-file $CT_HOME/.bench-become)
+floor_mitogen=$(timed floor-mitogen as_user sh -c "ANSIBLE_STRATEGY_PLUGINS=\$(.venv/bin/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__) + \"/plugins/strategy\")') \
+  ANSIBLE_STRATEGY=mitogen_linear .venv/bin/ansible-playbook $CT_HOME/floor.yml --become-password-file $CT_HOME/.bench-become" || echo failed)
+as_user rm -f $CT_HOME/.bench-become
+# The converged run's tasks that ran a module (ok); skipped ones cost next to nothing.
+converged_tasks=$(grep -Eo 'localhost +: ok=[0-9]+' "$OUT/converged.log" | tail -1 | sed 's/.*ok=//')
 
 say "(f) converged run with Mitogen's strategy (ESPER_MITOGEN=1, the opt-in of bootstrap.sh)"
 mitogen=$(timed mitogen as_user env ESPER_MITOGEN=1 \
@@ -110,6 +124,12 @@ if [ "$mitogen" != failed ]; then
 else
   printf '%-44s %8s %8s\n' "(f) converged, Mitogen strategy" "failed" "-"
 fi
+per_task() { python3 -c "import sys; print(f'{float(sys.argv[1]) / int(sys.argv[2]):.3f}')" "$1" "$FLOOR_TASKS"; }
+floor_s=$(per_task "$floor")
+floor_mitogen_s=$([ "$floor_mitogen" = failed ] && echo failed || per_task "$floor_mitogen")
+printf '%-44s %8s %8s\n' "(g) per task, $FLOOR_TASKS stat tasks with become" "$floor_s" "-"
+printf '%-44s %8s %8s\n' "(g) per task, the same with Mitogen" "$floor_mitogen_s" "-"
+printf '%-44s %8s %8s\n' "(b) ok tasks x (g) per task" "$(python3 -c "print(f'{$converged_tasks * $floor_s:.1f}')")" "$converged_tasks tasks"
 printf '%-44s %8s %8s\n' "(e) seed 001's shell steps" "$seed" "1.00"
 printf '%-44s %8s %8s\n' "(d) fresh provision (same areas)" "$fresh" "$(ratio "$fresh" "$seed")"
 printf '\nslowest tasks, converged run:\n'
@@ -121,6 +141,7 @@ fi
 printf '\nslowest tasks, fresh provision:\n'
 top10 fresh
 printf '\nfacts_s: %s\nconverged_s: %s\ncheck_s: %s\nfresh_s: %s\nseed_shell_s: %s\n' "$facts" "$converged" "$check" "$fresh" "$seed"
+printf 'task_floor_s: %s\nmitogen_task_floor_s: %s\nconverged_tasks: %s\n' "$floor_s" "$floor_mitogen_s" "$converged_tasks"
 printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" \
   "$([ "$mitogen" = failed ] && echo - || ratio "$mitogen" "$facts")"
 printf 'converged_vs_facts: %s\ncheck_vs_facts: %s\nfresh_vs_seed_shell: %s\n' \
