@@ -192,9 +192,13 @@ def killed_in_the_venv_install(case: Case) -> None:
     # a cold uv cache: a warm one hard-links torch in seconds, over before the kill.
     in_container("rm", "-rf", VENV, UV_CACHE)
     case.killed = run_and_kill(rf"{VENV}/bin/uv pip install", 3.0)
-    if case.killed.startswith(FINISHED):
-        case.notes.append("uv had finished before the kill: this run tested no killed install")
+    # The install record is written last, after every install: present, the kill came too late.
+    # (Killing the run can end the task's processes before the tree is walked, so "finished by
+    # then" alone does not tell.)
+    if in_container("test", "-e", f"{VENV}/.esper-installed", check=False).returncode == 0:
+        case.notes.append("the venv's install record existed after the kill: no install was cut")
         return
+    case.killed += "; no install record left"
     converge_after_kill(case)
 
 
