@@ -20,7 +20,7 @@
 #   (e) seed_shell_s  the same end state by hand, as seed 001's shell steps do it: its apt list,
 #                     python3.12 -m venv, pip install --upgrade pip setuptools wheel, then torch
 #                     and the lock through pip (same index and wheel cache as the role)
-# with the ratios, the ten slowest tasks of (b) and (d) (profile_tasks), and last the figures as
+# with the ratios, the ten slowest tasks and roles of (b) and (d) (profile_tasks, profile_roles), and last the figures as
 # `name: value` lines. Results belong in docs/performance.md with the machine they came from.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,7 +42,9 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 now() { date +%s.%N; }
 seconds() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
-as_user() { docker exec -i -u "$CT_USER" -w "$CHECKOUT" -e HOME="$CT_HOME" "$CT" "$@"; }
+# profile_roles beside the project's callbacks (ansible.cfg): the per-role top 10.
+CALLBACKS=ansible.posix.profile_tasks,ansible.posix.profile_roles,esper_report
+as_user() { docker exec -i -u "$CT_USER" -w "$CHECKOUT" -e HOME="$CT_HOME" -e ANSIBLE_CALLBACKS_ENABLED="$CALLBACKS" "$CT" "$@"; }
 timed() { # timed NAME CMD...: run, log to $OUT/NAME.log, print the seconds
   local name=$1 t0 t1
   shift
@@ -52,7 +54,8 @@ timed() { # timed NAME CMD...: run, log to $OUT/NAME.log, print the seconds
   seconds "$t0" "$t1"
 }
 recap_changed() { grep -Eo 'localhost +: ok=[0-9]+ +changed=[0-9]+' "$OUT/$1.log" | tail -1 | sed 's/.*changed=//'; }
-top10() { sed -n '/^TASKS RECAP/,/^PLAYBOOK RECAP/p' "$OUT/$1.log" | grep -E -- '-+ [0-9.]+s$' | head -10; }
+top10() { sed -n '/^TASKS RECAP/,/^ROLES RECAP/p' "$OUT/$1.log" | grep -E -- '-+ [0-9.]+s$' | head -10; }
+top10_roles() { sed -n '/^ROLES RECAP/,/^~~~/p' "$OUT/$1.log" | grep -E -- '-+ [0-9.]+s$' | head -10; }
 fresh_container() {
   molecule destroy -s laptop >/dev/null 2>&1 || true
   molecule create -s laptop >"$OUT/create.log" 2>&1
@@ -129,7 +132,6 @@ floor_s=$(per_task "$floor")
 floor_mitogen_s=$([ "$floor_mitogen" = failed ] && echo failed || per_task "$floor_mitogen")
 printf '%-44s %8s %8s\n' "(g) per task, $FLOOR_TASKS stat tasks with become" "$floor_s" "-"
 printf '%-44s %8s %8s\n' "(g) per task, the same with Mitogen" "$floor_mitogen_s" "-"
-printf '%-44s %8s %8s\n' "(b) ok tasks x (g) per task" "$(python3 -c "print(f'{$converged_tasks * $floor_s:.1f}')")" "$converged_tasks tasks"
 printf '%-44s %8s %8s\n' "(e) seed 001's shell steps" "$seed" "1.00"
 printf '%-44s %8s %8s\n' "(d) fresh provision (same areas)" "$fresh" "$(ratio "$fresh" "$seed")"
 printf '\nslowest tasks, converged run:\n'
@@ -140,6 +142,10 @@ if [ "$mitogen" != failed ]; then
 fi
 printf '\nslowest tasks, fresh provision:\n'
 top10 fresh
+printf '\nslowest roles, converged run:\n'
+top10_roles converged
+printf '\nslowest roles, fresh provision:\n'
+top10_roles fresh
 printf '\nfacts_s: %s\nconverged_s: %s\ncheck_s: %s\nfresh_s: %s\nseed_shell_s: %s\n' "$facts" "$converged" "$check" "$fresh" "$seed"
 printf 'task_floor_s: %s\nmitogen_task_floor_s: %s\nconverged_tasks: %s\n' "$floor_s" "$floor_mitogen_s" "$converged_tasks"
 printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" \
