@@ -11,7 +11,9 @@
 #   (b) converged_s   ./scripts/bootstrap.sh on the converged machine
 #   (c) check_s       ./scripts/bootstrap.sh --check on the converged machine
 #   (g) task_floor_s  seconds per task of a play of 100 `stat` tasks under become (sudo with
-#                     the password), without and with Mitogen: what each task of (b) costs at least
+#                     the password), without and with Mitogen: what each task of (b) costs at least;
+#                     and the same play without become (task_floor_nobecome_s): a task run as
+#                     the user, the module's own round trip with no sudo
 #   (f) mitogen_converged_s  (b) again with ESPER_MITOGEN=1 (Mitogen's mitogen_linear strategy,
 #                     from the tooling lock; an opt-in lever, reported "failed" if it fails)
 # On a new container of the same image each:
@@ -20,6 +22,7 @@
 #   (e) seed_shell_s  the same end state by hand, as seed 001's shell steps do it: its apt list,
 #                     python3.12 -m venv, pip install --upgrade pip setuptools wheel, then torch
 #                     and the lock through pip (same index and wheel cache as the role)
+#   (h) mitogen_fresh_s  (d) again with ESPER_MITOGEN=1
 # with the ratios, the ten slowest tasks and roles of (b) and (d) (profile_tasks, profile_roles), and last the figures as
 # `name: value` lines. Results belong in docs/performance.md with the machine they came from.
 set -euo pipefail
@@ -83,6 +86,7 @@ as_user sh -c "{ printf -- '- hosts: workstations\n  gather_facts: false\n  beco
 floor=$(timed floor as_user .venv/bin/ansible-playbook $CT_HOME/floor.yml --become-password-file $CT_HOME/.bench-become)
 floor_mitogen=$(timed floor-mitogen as_user sh -c "ANSIBLE_STRATEGY_PLUGINS=\$(.venv/bin/python -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__) + \"/plugins/strategy\")') \
   ANSIBLE_STRATEGY=mitogen_linear .venv/bin/ansible-playbook $CT_HOME/floor.yml --become-password-file $CT_HOME/.bench-become" || echo failed)
+floor_nobecome=$(timed floor-nobecome as_user .venv/bin/ansible-playbook $CT_HOME/floor.yml -e ansible_become=false)
 as_user rm -f $CT_HOME/.bench-become
 # The converged run's tasks that ran a module (ok); skipped ones cost next to nothing.
 converged_tasks=$(grep -Eo 'localhost +: ok=[0-9]+' "$OUT/converged.log" | tail -1 | sed 's/.*ok=//')
@@ -100,6 +104,12 @@ fresh_container
 docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
 docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
 fresh=$(timed fresh as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false")
+
+say "(h) fresh provision with Mitogen's strategy (ESPER_MITOGEN=1) on a new container"
+fresh_container
+docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
+docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
+mitogen_fresh=$(timed mitogen-fresh as_user env ESPER_MITOGEN=1 sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false" || echo failed)
 
 say "(e) seed 001's shell steps on a new container"
 fresh_container
@@ -130,10 +140,17 @@ fi
 per_task() { python3 -c "import sys; print(f'{float(sys.argv[1]) / int(sys.argv[2]):.3f}')" "$1" "$FLOOR_TASKS"; }
 floor_s=$(per_task "$floor")
 floor_mitogen_s=$([ "$floor_mitogen" = failed ] && echo failed || per_task "$floor_mitogen")
+floor_nobecome_s=$(per_task "$floor_nobecome")
 printf '%-44s %8s %8s\n' "(g) per task, $FLOOR_TASKS stat tasks with become" "$floor_s" "-"
 printf '%-44s %8s %8s\n' "(g) per task, the same with Mitogen" "$floor_mitogen_s" "-"
+printf '%-44s %8s %8s\n' "(g) per task, the same without become" "$floor_nobecome_s" "-"
 printf '%-44s %8s %8s\n' "(e) seed 001's shell steps" "$seed" "1.00"
 printf '%-44s %8s %8s\n' "(d) fresh provision (same areas)" "$fresh" "$(ratio "$fresh" "$seed")"
+if [ "$mitogen_fresh" != failed ]; then
+  printf '%-44s %8s %8s\n' "(h) fresh provision, Mitogen strategy" "$mitogen_fresh" "$(ratio "$mitogen_fresh" "$seed")"
+else
+  printf '%-44s %8s %8s\n' "(h) fresh provision, Mitogen strategy" "failed" "-"
+fi
 printf '\nslowest tasks, converged run:\n'
 top10 converged
 if [ "$mitogen" != failed ]; then
@@ -142,12 +159,19 @@ if [ "$mitogen" != failed ]; then
 fi
 printf '\nslowest tasks, fresh provision:\n'
 top10 fresh
+if [ "$mitogen_fresh" != failed ]; then
+  printf '\nslowest tasks, fresh provision with Mitogen:\n'
+  top10 mitogen-fresh
+fi
 printf '\nslowest roles, converged run:\n'
 top10_roles converged
 printf '\nslowest roles, fresh provision:\n'
 top10_roles fresh
 printf '\nfacts_s: %s\nconverged_s: %s\ncheck_s: %s\nfresh_s: %s\nseed_shell_s: %s\n' "$facts" "$converged" "$check" "$fresh" "$seed"
-printf 'task_floor_s: %s\nmitogen_task_floor_s: %s\nconverged_tasks: %s\n' "$floor_s" "$floor_mitogen_s" "$converged_tasks"
+printf 'task_floor_s: %s\nmitogen_task_floor_s: %s\ntask_floor_nobecome_s: %s\nconverged_tasks: %s\n' \
+  "$floor_s" "$floor_mitogen_s" "$floor_nobecome_s" "$converged_tasks"
+printf 'mitogen_fresh_s: %s\n' "$mitogen_fresh"
+[ "$mitogen_fresh" = failed ] || printf 'mitogen_fresh_vs_seed_shell: %s\n' "$(ratio "$mitogen_fresh" "$seed")"
 printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" \
   "$([ "$mitogen" = failed ] && echo - || ratio "$mitogen" "$facts")"
 printf 'converged_vs_facts: %s\ncheck_vs_facts: %s\nfresh_vs_seed_shell: %s\n' \
