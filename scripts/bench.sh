@@ -23,8 +23,9 @@
 #                     python3.12 -m venv, pip install --upgrade pip setuptools wheel, then torch
 #                     and the lock through pip (same index and wheel cache as the role)
 #   (h) mitogen_fresh_s  (d) again with ESPER_MITOGEN=1
-# with the ratios, the ten slowest tasks and roles of (b) and (d) (profile_tasks, profile_roles), and last the figures as
-# `name: value` lines. Results belong in docs/performance.md with the machine they came from.
+# with the ratios, the ten slowest tasks and roles of (b) and (d) (profile_tasks, profile_roles), every
+# task of (b) and (f) split into host round trips and controller-only tasks (scripts/lib/task_costs.py),
+# and last the figures as `name: value` lines. Results belong in docs/performance.md with the machine they came from.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -119,14 +120,23 @@ seed_apt="python3.12-dev python3.12-venv python3-pip build-essential libffi-dev 
   libsasl2-dev libldap2-dev libkrb5-dev cargo rustc git curl wget pkg-config"
 seed_apt=$(printf '%s ' $seed_apt) # one line: it is expanded inside the bash -c string below
 torch=$(grep -E '^torch==' requirements/torch.txt)
+# Each step stamps its end (`step NAME EPOCH`) into the log, for the per-step figures.
 seed=$(timed seed_shell docker exec -i -w "$CHECKOUT" "$CT" bash -euc "
   export DEBIAN_FRONTEND=noninteractive PIP_FIND_LINKS=/var/cache/esper-wheels/cp312 PIP_INDEX_URL=https://pypi.org/simple
+  step() { echo \"step \$1 \$(date +%s.%N)\"; }
+  step start
   apt-get update -qq
   apt-get install -y -qq $seed_apt >/dev/null
+  step apt
   python3.12 -m venv $CT_HOME/seed-venv
+  step venv
   $CT_HOME/seed-venv/bin/pip install -q --upgrade pip setuptools wheel
+  step pip-upgrade
   $CT_HOME/seed-venv/bin/pip install -q '$torch'
-  $CT_HOME/seed-venv/bin/pip install -q --require-hashes --no-deps -r requirements/esper.lock.txt")
+  step torch
+  $CT_HOME/seed-venv/bin/pip install -q --require-hashes --no-deps -r requirements/esper.lock.txt
+  step lock")
+seed_steps=$(awk '$1 == "step" { if (t) { printf "%s%s %.1f s", sep, $2, $3 - t; sep = ", " } t = $3 }' "$OUT/seed_shell.log")
 
 printf '\n%-44s %8s %8s\n' "measure" "seconds" "ratio"
 printf '%-44s %8s %8s\n' "(a) facts only (floor)" "$facts" "1.00"
@@ -145,6 +155,7 @@ printf '%-44s %8s %8s\n' "(g) per task, $FLOOR_TASKS stat tasks with become" "$f
 printf '%-44s %8s %8s\n' "(g) per task, the same with Mitogen" "$floor_mitogen_s" "-"
 printf '%-44s %8s %8s\n' "(g) per task, the same without become" "$floor_nobecome_s" "-"
 printf '%-44s %8s %8s\n' "(e) seed 001's shell steps" "$seed" "1.00"
+printf '    %s\n' "$seed_steps"
 printf '%-44s %8s %8s\n' "(d) fresh provision (same areas)" "$fresh" "$(ratio "$fresh" "$seed")"
 if [ "$mitogen_fresh" != failed ]; then
   printf '%-44s %8s %8s\n' "(h) fresh provision, Mitogen strategy" "$mitogen_fresh" "$(ratio "$mitogen_fresh" "$seed")"
@@ -163,6 +174,16 @@ if [ "$mitogen_fresh" != failed ]; then
   printf '\nslowest tasks, fresh provision with Mitogen:\n'
   top10 mitogen-fresh
 fi
+# Every task of the converged runs, split into host round trips and controller-only tasks
+# (scripts/lib/task_costs.py); all tasks, slowest first, in $OUT/*-tasks.tsv.
+printf '\nconverged run, tasks by seconds (all tasks: %s):\n' "$OUT/converged-tasks.tsv"
+costs=$(python3 scripts/lib/task_costs.py "$OUT/converged.log" converged "$OUT/converged-tasks.tsv")
+grep -v ': [0-9.]*$' <<<"$costs"
+if [ "$mitogen" != failed ]; then
+  printf '\nconverged run with Mitogen, tasks by seconds (all tasks: %s):\n' "$OUT/mitogen-tasks.tsv"
+  mitogen_costs=$(python3 scripts/lib/task_costs.py "$OUT/mitogen.log" mitogen "$OUT/mitogen-tasks.tsv")
+  grep -v ': [0-9.]*$' <<<"$mitogen_costs"
+fi
 printf '\nslowest roles, converged run:\n'
 top10_roles converged
 printf '\nslowest roles, fresh provision:\n'
@@ -170,6 +191,8 @@ top10_roles fresh
 printf '\nfacts_s: %s\nconverged_s: %s\ncheck_s: %s\nfresh_s: %s\nseed_shell_s: %s\n' "$facts" "$converged" "$check" "$fresh" "$seed"
 printf 'task_floor_s: %s\nmitogen_task_floor_s: %s\ntask_floor_nobecome_s: %s\nconverged_tasks: %s\n' \
   "$floor_s" "$floor_mitogen_s" "$floor_nobecome_s" "$converged_tasks"
+grep -E ': [0-9.]*$' <<<"$costs"
+[ "$mitogen" = failed ] || grep -E ': [0-9.]*$' <<<"$mitogen_costs"
 printf 'mitogen_fresh_s: %s\n' "$mitogen_fresh"
 [ "$mitogen_fresh" = failed ] || printf 'mitogen_fresh_vs_seed_shell: %s\n' "$(ratio "$mitogen_fresh" "$seed")"
 printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" \

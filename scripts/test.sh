@@ -55,7 +55,7 @@ export ANSIBLE_CONFIG="$root/ansible.cfg"
 stage_lint() {
   check "ruff check" ruff check .
   check "ruff format --check" ruff format --check .
-  check "mypy --strict" mypy --strict src roles/esper_venv/files roles/esper_services/library roles/workstation_packages/files molecule/crash molecule/fleet/files plugins/callback
+  check "mypy --strict" mypy --strict src roles/esper_venv/files roles/esper_services/library roles/workstation_packages/files molecule/crash molecule/fleet/files plugins/callback scripts/lib/task_costs.py
   check "yamllint" yamllint --strict .
   check "ansible-lint (production)" ansible-lint --profile production
   check "role READMEs (scripts/role-docs.py --check)" python scripts/role-docs.py --check
