@@ -95,7 +95,7 @@ fi
 
 # 3. Provision. ESPER_MITOGEN=1: Mitogen's mitogen_linear strategy (in the tooling lock), one
 #    persistent interpreter per host instead of a Python and sudo per task (docs/performance.md:
-#    a converged run 2.5 x faster). Opt-in: proven on this command (the laptop scenario), not on
+#    a converged run in 1.5-2.6 x less time). Opt-in: proven on this command (the laptop scenario), not on
 #    every scenario.
 if [ "${ESPER_MITOGEN:-0}" = 1 ]; then
   ANSIBLE_STRATEGY_PLUGINS=$("$VENV/bin/python" -c 'import ansible_mitogen, os; print(os.path.join(os.path.dirname(ansible_mitogen.__file__), "plugins", "strategy"))')
