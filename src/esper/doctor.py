@@ -37,7 +37,9 @@ MAX_TIMEOUT = 300.0
 """The longest ``--timeout`` accepted: a service that needs longer for one step is down, and much
 larger values overflow the socket and thread timeouts."""
 LOCAL_BUDGET = 120.0
-"""Seconds the local checks (imports, torch) may take: a cold torch import can be slow."""
+"""Seconds the local checks (imports, torch, pip check) may take: a cold torch import can be slow,
+and pip check runs beside it. On a loaded host (four fleet hosts on two cores, say) pip check
+took over 20 s; a bound that tight reported a healthy venv as red."""
 PROVISIONED_PROJECT_DIR = Path("/opt/esper/services")
 """Where provisioning (roles/esper_services) puts docker-compose.yml and .env."""
 PROVISIONED_PROJECT_NAME = "esper"
@@ -552,7 +554,7 @@ def run_checks(
     in the venv: torch is found by its metadata instead of imported, and there is no pip check
     row (the role runs pip check itself).
     """
-    pip_timeout = max(20.0, 4 * timeout)
+    pip_timeout = max(LOCAL_BUDGET, 4 * timeout)
     checks = [
         Check("python", LOCAL_BUDGET, check_python),
         Check("esper modules", LOCAL_BUDGET, check_modules),

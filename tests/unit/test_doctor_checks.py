@@ -243,6 +243,24 @@ def test_the_full_doctor_has_a_pip_check_row() -> None:
     assert "pip check" in [r.name for r in results]
 
 
+def test_pip_check_gets_the_local_checks_budget_beside_the_torch_import(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Four fleet hosts on two cores took over 20 s for pip check: no tighter bound than torch's."""
+    given: list[float] = []
+
+    def _pip(timeout: float) -> CheckResult:
+        given.append(timeout)
+        return CheckResult("pip check", True, "no broken requirements")
+
+    monkeypatch.setattr(doctor, "check_pip", _pip)
+    monkeypatch.setattr(doctor, "check_torch", lambda: CheckResult("torch", True, "stub"))
+
+    run_checks(None, timeout=1, config_row=CheckResult("config", True, "ok"))
+
+    assert given == [doctor.LOCAL_BUDGET]
+
+
 @pytest.fixture
 def run_checks_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The keyword arguments of each run_checks call the CLI makes (the checks do not run)."""
