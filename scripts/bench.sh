@@ -24,7 +24,7 @@
 #                     and the lock through pip (same index and wheel cache as the role)
 #   (h) mitogen_fresh_s  (d) again with ESPER_MITOGEN=1
 # with the ratios, the ten slowest tasks and roles of (b) and (d) (profile_tasks, profile_roles), every
-# task of (b) and (f) split into host round trips and controller-only tasks (scripts/lib/task_costs.py),
+# task of (b), (f) and (d) split into host round trips and controller-only tasks (scripts/lib/task_costs.py),
 # and last the figures as `name: value` lines. Results belong in docs/performance.md with the machine they came from.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -184,6 +184,11 @@ if [ "$mitogen" != failed ]; then
   mitogen_costs=$(python3 scripts/lib/task_costs.py "$OUT/mitogen.log" mitogen "$OUT/mitogen-tasks.tsv")
   grep -v ': [0-9.]*$' <<<"$mitogen_costs"
 fi
+# The fresh provision the same way: what its playbook's tasks took; the rest of (d)'s wall time is
+# bootstrap.sh's own setup (the apt step for python3-venv, Ansible into .venv).
+printf '\nfresh provision, tasks by seconds (all tasks: %s):\n' "$OUT/fresh-tasks.tsv"
+fresh_costs=$(python3 scripts/lib/task_costs.py "$OUT/fresh.log" fresh "$OUT/fresh-tasks.tsv")
+grep -v ': [0-9.]*$' <<<"$fresh_costs"
 printf '\nslowest roles, converged run:\n'
 top10_roles converged
 printf '\nslowest roles, fresh provision:\n'
@@ -193,6 +198,7 @@ printf 'task_floor_s: %s\nmitogen_task_floor_s: %s\ntask_floor_nobecome_s: %s\nc
   "$floor_s" "$floor_mitogen_s" "$floor_nobecome_s" "$converged_tasks"
 grep -E ': [0-9.]*$' <<<"$costs"
 [ "$mitogen" = failed ] || grep -E ': [0-9.]*$' <<<"$mitogen_costs"
+grep -E ': [0-9.]*$' <<<"$fresh_costs"
 printf 'mitogen_fresh_s: %s\n' "$mitogen_fresh"
 [ "$mitogen_fresh" = failed ] || printf 'mitogen_fresh_vs_seed_shell: %s\n' "$(ratio "$mitogen_fresh" "$seed")"
 printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" \
