@@ -23,6 +23,9 @@
 #                     python3.12 -m venv, pip install --upgrade pip setuptools wheel, then torch
 #                     and the lock through pip (same index and wheel cache as the role)
 #   (h) mitogen_fresh_s  (d) again with ESPER_MITOGEN=1
+#   (i) fresh_apt_per_role_s  (d) again with each system role's own apt transaction
+#                     (-e '{"workstation_packages_batch": []}', the run before that lever); and
+#                     converged_apt_per_role_s: (b) the same way on the converged machine
 # with the ratios, the ten slowest tasks and roles of (b) and (d) (profile_tasks, profile_roles), every
 # task of (b), (f) and (d) split into host round trips and controller-only tasks (scripts/lib/task_costs.py),
 # and last the figures as `name: value` lines. Results belong in docs/performance.md with the machine they came from.
@@ -92,6 +95,9 @@ as_user rm -f $CT_HOME/.bench-become
 # The converged run's tasks that ran a module (ok); skipped ones cost next to nothing.
 converged_tasks=$(grep -Eo 'localhost +: ok=[0-9]+' "$OUT/converged.log" | tail -1 | sed 's/.*ok=//')
 
+say "(i) converged run with each role's own apt task (no batch: the run before one transaction)"
+converged_per_role=$(timed converged-apt-per-role as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml -e '{\"workstation_packages_batch\": []}'")
+
 say "(f) converged run with Mitogen's strategy (ESPER_MITOGEN=1, the opt-in of bootstrap.sh)"
 mitogen=$(timed mitogen as_user env ESPER_MITOGEN=1 \
   sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml" || echo failed)
@@ -111,6 +117,12 @@ fresh_container
 docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
 docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
 mitogen_fresh=$(timed mitogen-fresh as_user env ESPER_MITOGEN=1 sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false" || echo failed)
+
+say "(i) fresh provision with each role's own apt transaction, on a new container"
+fresh_container
+docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
+docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
+fresh_per_role=$(timed fresh-apt-per-role as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false -e '{\"workstation_packages_batch\": []}'")
 
 say "(e) seed 001's shell steps on a new container"
 fresh_container
@@ -162,6 +174,8 @@ if [ "$mitogen_fresh" != failed ]; then
 else
   printf '%-44s %8s %8s\n' "(h) fresh provision, Mitogen strategy" "failed" "-"
 fi
+printf '%-44s %8s %8s\n' "(i) (b), each role's own apt, changed=$(recap_changed converged-apt-per-role)" "$converged_per_role" "$(ratio "$converged_per_role" "$facts")"
+printf '%-44s %8s %8s\n' "(i) (d), each role's own apt transaction" "$fresh_per_role" "$(ratio "$fresh_per_role" "$seed")"
 printf '\nslowest tasks, converged run:\n'
 top10 converged
 if [ "$mitogen" != failed ]; then
@@ -200,6 +214,7 @@ grep -E ': [0-9.]*$' <<<"$costs"
 [ "$mitogen" = failed ] || grep -E ': [0-9.]*$' <<<"$mitogen_costs"
 grep -E ': [0-9.]*$' <<<"$fresh_costs"
 printf 'mitogen_fresh_s: %s\n' "$mitogen_fresh"
+printf 'converged_apt_per_role_s: %s\nfresh_apt_per_role_s: %s\n' "$converged_per_role" "$fresh_per_role"
 [ "$mitogen_fresh" = failed ] || printf 'mitogen_fresh_vs_seed_shell: %s\n' "$(ratio "$mitogen_fresh" "$seed")"
 printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" \
   "$([ "$mitogen" = failed ] && echo - || ratio "$mitogen" "$facts")"
