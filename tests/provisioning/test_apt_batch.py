@@ -28,13 +28,13 @@ LIST_PLAY = """
       ansible.builtin.include_role:
         name: "{{ item }}"
         tasks_from: apt_packages
-      loop: %s
+      loop: {roles}
     - name: Print them
       ansible.builtin.debug:
         msg: "APT-BATCH {{ {'python': workstation_python_apt_packages,
                             'rust': workstation_rust_apt_packages,
                             'docker': workstation_docker_apt_packages} | to_json | b64encode }}"
-""" % json.dumps(BATCH_ROLES)
+""".replace("{roles}", json.dumps(BATCH_ROLES))
 
 
 def listed(playbook, fake_facts, tmp_path: Path, *extra: str) -> dict[str, list[str]]:
@@ -84,7 +84,8 @@ def test_rustup_and_dockers_repository_keep_their_toolchains_out_of_the_batch(
         "-e",
         "workstation_docker_source=upstream",
     )
-    assert "rustc" not in lists["rust"] and "cargo" not in lists["rust"]
+    assert "rustc" not in lists["rust"]
+    assert "cargo" not in lists["rust"]
     assert not {"docker.io", "docker-ce"} & set(lists["docker"])
     assert "gpg" in lists["docker"]
 
