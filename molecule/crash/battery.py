@@ -202,9 +202,9 @@ def killed_in_the_venv_install(case: Case) -> None:
     converge_after_kill(case)
 
 
-def created_not_started() -> int:
+def created_not_started_ids() -> list[str]:
     """Containers of the esper project that exist but never started."""
-    ids = in_container(
+    return in_container(
         "docker",
         "ps",
         "-aq",
@@ -213,7 +213,15 @@ def created_not_started() -> int:
         "--filter",
         "status=created",
     ).stdout.split()
-    return len(ids)
+
+
+def created_not_started() -> int:
+    return len(created_not_started_ids())
+
+
+def still_there(ids: list[str]) -> list[str]:
+    """Those of the container ids that still exist."""
+    return [i for i in ids if in_container("docker", "inspect", i, check=False).returncode == 0]
 
 
 def killed_in_compose_up(case: Case) -> None:
@@ -229,10 +237,17 @@ def killed_in_compose_up(case: Case) -> None:
         in_container(*compose, "down")
         in_container(*compose, "create")
         case.killed += f"; nothing left half-done, so `compose create` left {created_not_started()} created, not started"
+    # compose copies the secrets into a container between creating and starting it, so a kill
+    # can leave one without them: the next run must not start such a container, but replace it.
+    left = created_not_started_ids()
     converge_after_kill(case)
     if case.ok and created_not_started():
         case.ok = False
         case.notes.append("containers are still created, not started, after the runs")
+    reused = still_there(left)
+    if case.ok and reused:
+        case.ok = False
+        case.notes.append(f"the next run started containers the kill left created: {reused}")
 
 
 def lock_held_past_the_timeout(case: Case) -> None:
