@@ -12,6 +12,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# No colour codes: the molecule scenarios go to log files, and their side effects read Ansible's
+# recap lines back (molecule turns ANSIBLE_FORCE_COLOR on, which beats ANSIBLE_NOCOLOR).
+export PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
 started=$(date +%s)
 
 stages=${ESPER_TEST_STAGES:-lint pytest molecule}

@@ -119,8 +119,11 @@ def in_container(*argv: str, check: bool = True) -> subprocess.CompletedProcess[
 
 
 def playbook(*args: str, playbook_path: Path = CONVERGE) -> subprocess.Popen[str]:
+    # Plain text: the recap is read back (molecule's ANSIBLE_FORCE_COLOR would colour it).
+    env = {**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
     return subprocess.Popen(
         [ANSIBLE_PLAYBOOK, "-i", str(INVENTORY), str(playbook_path), *args],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
