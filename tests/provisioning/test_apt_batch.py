@@ -37,11 +37,13 @@ LIST_PLAY = """
 """.replace("{roles}", json.dumps(BATCH_ROLES))
 
 
-def listed(playbook, fake_facts, tmp_path: Path, *extra: str) -> dict[str, list[str]]:
+def listed(playbook, fake_facts, tmp_path: Path, rust: str, docker: str) -> dict[str, list[str]]:
+    """Each role's apt list on Debian 13 (Python 3.13), with the given Rust and Docker sources."""
     play = tmp_path / "apt-batch.yml"
     play.write_text(LIST_PLAY)
     run = playbook(
-        *extra,
+        *("-e", "workstation_python_version=3.13"),
+        *("-e", f"workstation_rust_source={rust}", "-e", f"workstation_docker_source={docker}"),
         facts_file=fake_facts(**DEBIAN13),
         playbook=str(play),
     )
@@ -55,17 +57,7 @@ def listed(playbook, fake_facts, tmp_path: Path, *extra: str) -> dict[str, list[
 def test_distro_sources_put_python_rust_and_docker_packages_in_the_batch(
     playbook, fake_facts, tmp_path
 ):
-    lists = listed(
-        playbook,
-        fake_facts,
-        tmp_path,
-        "-e",
-        "workstation_python_version=3.13",
-        "-e",
-        "workstation_rust_source=distro",
-        "-e",
-        "workstation_docker_source=distro",
-    )
+    lists = listed(playbook, fake_facts, tmp_path, rust="distro", docker="distro")
     assert {"python3.13", "python3.13-venv", "python3.13-dev"} <= set(lists["python"])
     assert {"rustc", "cargo", "python3-venv"} <= set(lists["rust"])
     assert {"docker.io", "gpg", "python3-debian"} <= set(lists["docker"])
@@ -75,15 +67,7 @@ def test_rustup_and_dockers_repository_keep_their_toolchains_out_of_the_batch(
     playbook, fake_facts, tmp_path
 ):
     # rustup installs Rust for the user; Docker's packages need the repository the role adds.
-    lists = listed(
-        playbook,
-        fake_facts,
-        tmp_path,
-        "-e",
-        "workstation_rust_source=rustup",
-        "-e",
-        "workstation_docker_source=upstream",
-    )
+    lists = listed(playbook, fake_facts, tmp_path, rust="rustup", docker="upstream")
     assert "rustc" not in lists["rust"]
     assert "cargo" not in lists["rust"]
     assert not {"docker.io", "docker-ce"} & set(lists["docker"])
