@@ -64,3 +64,36 @@ def test_fleet_has_four_hosts_on_a_network_of_their_own() -> None:
 def test_fleet_mixes_mint_and_ubuntu() -> None:
     images = [platform["image"] for platform in FLEET_PLATFORMS]
     assert sorted(images) == ["esper-test/mint22.1"] * 2 + ["esper-test/ubuntu2404"] * 2
+
+
+SHARED_DESTROY = ROOT / "molecule" / "shared" / "destroy.yml"
+SCENARIOS = sorted(path.parent for path in (ROOT / "molecule").glob("*/molecule.yml"))
+
+
+def destroy_playbook(scenario: Path) -> Path:
+    """The playbook molecule runs for the scenario's destroy step (its own, else the base's)."""
+    for config, base_dir in ((scenario / "molecule.yml", scenario), (BASE, scenario)):
+        named = load(config).get("ansible", {}).get("playbooks", {}).get("destroy")
+        if named:
+            return (base_dir / named).resolve()
+    raise AssertionError(f"{scenario.name}: no destroy playbook")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.name)
+def test_scenario_removes_its_hosts_with_the_shared_destroy(scenario: Path) -> None:
+    playbook = destroy_playbook(scenario)
+    if playbook != SHARED_DESTROY:
+        plays = yaml.safe_load(playbook.read_text())
+        imported = [
+            (playbook.parent / p["ansible.builtin.import_playbook"]).resolve()
+            for p in plays
+            if "ansible.builtin.import_playbook" in p
+        ]
+        assert imported == [SHARED_DESTROY]
+
+
+def test_shared_destroy_waits_longer_than_the_docker_sdk_default_of_60_s() -> None:
+    (play,) = yaml.safe_load(SHARED_DESTROY.read_text())
+    (task,) = play["tasks"]
+    assert task["community.docker.docker_container"]["timeout"] > 60
+    assert task["until"] == "__destroy_instance is succeeded"
