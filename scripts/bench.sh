@@ -26,6 +26,9 @@
 #   (i) fresh_apt_per_role_s  (d) again with each system role's own apt transaction
 #                     (-e '{"workstation_packages_batch": []}', the run before that lever); and
 #                     converged_apt_per_role_s: (b) the same way on the converged machine
+#   (j) fresh_rust_inline_s  (d) again with the Rust-Python build waited for inside
+#                     workstation_rust (-e workstation_rust_verify_python_async=false, the run
+#                     before that build ran beside the later roles)
 # with the ratios, the ten slowest tasks and roles of (b) and (d) (profile_tasks, profile_roles), every
 # task of (b), (f) and (d) split into host round trips and controller-only tasks (scripts/lib/task_costs.py),
 # and last the figures as `name: value` lines. Results belong in docs/performance.md with the machine they came from.
@@ -124,6 +127,12 @@ docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
 docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
 fresh_per_role=$(timed fresh-apt-per-role as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false -e '{\"workstation_packages_batch\": []}'")
 
+say "(j) fresh provision with the Rust-Python build waited for in its role, on a new container"
+fresh_container
+docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
+docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
+fresh_rust_inline=$(timed fresh-rust-inline as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false -e '{\"workstation_rust_verify_python_async\": false}'")
+
 say "(e) seed 001's shell steps on a new container"
 fresh_container
 seed_apt="python3.12-dev python3.12-venv python3-pip build-essential libffi-dev libssl-dev libxml2-dev
@@ -176,6 +185,7 @@ else
 fi
 printf '%-44s %8s %8s\n' "(i) (b), each role's own apt, changed=$(recap_changed converged-apt-per-role)" "$converged_per_role" "$(ratio "$converged_per_role" "$facts")"
 printf '%-44s %8s %8s\n' "(i) (d), each role's own apt transaction" "$fresh_per_role" "$(ratio "$fresh_per_role" "$seed")"
+printf '%-44s %8s %8s\n' "(j) (d), the Rust build waited for in its role" "$fresh_rust_inline" "$(ratio "$fresh_rust_inline" "$seed")"
 printf '\nslowest tasks, converged run:\n'
 top10 converged
 if [ "$mitogen" != failed ]; then
@@ -215,6 +225,7 @@ grep -E ': [0-9.]*$' <<<"$costs"
 grep -E ': [0-9.]*$' <<<"$fresh_costs"
 printf 'mitogen_fresh_s: %s\n' "$mitogen_fresh"
 printf 'converged_apt_per_role_s: %s\nfresh_apt_per_role_s: %s\n' "$converged_per_role" "$fresh_per_role"
+printf 'fresh_rust_inline_s: %s\n' "$fresh_rust_inline"
 [ "$mitogen_fresh" = failed ] || printf 'mitogen_fresh_vs_seed_shell: %s\n' "$(ratio "$mitogen_fresh" "$seed")"
 printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" \
   "$([ "$mitogen" = failed ] && echo - || ratio "$mitogen" "$facts")"
