@@ -226,6 +226,9 @@ grep -E ': [0-9.]*$' <<<"$fresh_costs"
 printf 'mitogen_fresh_s: %s\n' "$mitogen_fresh"
 printf 'converged_apt_per_role_s: %s\nfresh_apt_per_role_s: %s\n' "$converged_per_role" "$fresh_per_role"
 printf 'fresh_rust_inline_s: %s\n' "$fresh_rust_inline"
+# bootstrap.sh's own setup before ansible-playbook (python3-venv, .venv with Ansible): its
+# "[Ns] running ansible-playbook" line.
+printf 'fresh_bootstrap_setup_s: %s\n' "$(sed -nE 's/^bootstrap: \[([0-9]+)s\] running ansible-playbook.*/\1/p' "$OUT/fresh.log" | head -1)"
 [ "$mitogen_fresh" = failed ] || printf 'mitogen_fresh_vs_seed_shell: %s\n' "$(ratio "$mitogen_fresh" "$seed")"
 printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" \
   "$([ "$mitogen" = failed ] && echo - || ratio "$mitogen" "$facts")"

@@ -19,7 +19,8 @@ cd "$ROOT"
 VENV="$ROOT/.venv"
 LOCK="$ROOT/requirements/tooling.lock.txt"
 
-say() { printf 'bootstrap: %s\n' "$*"; }
+# Each line carries the seconds since the start: bench.sh reads the setup's share of a run.
+say() { printf 'bootstrap: [%ss] %s\n' "$SECONDS" "$*"; }
 die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
 
 # A Python >= 3.12 for Ansible (ansible-core 2.21 needs it); one line if there is none.
