@@ -71,6 +71,12 @@ fresh_container() {
   molecule create -s laptop >"$OUT/create.log" 2>&1
   molecule prepare -s laptop >"$OUT/prepare.log" 2>&1
 }
+# A new container with the first converge's offline.yml, for each fresh provision.
+fresh_container_offline() {
+  fresh_container
+  docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
+  docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
+}
 trap 'molecule destroy -s laptop >/dev/null 2>&1 || true' EXIT
 
 say "provisioning a Mint 22.1 container with the laptop scenario (create, prepare, converge)"
@@ -110,27 +116,19 @@ if [ "$mitogen" != failed ] && [ "$(recap_changed mitogen 2>/dev/null)" != 0 ]; 
 fi
 
 say "(d) fresh provision (no Docker, services or doctor) on a new container"
-fresh_container
-docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
-docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
+fresh_container_offline
 fresh=$(timed fresh as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false")
 
 say "(h) fresh provision with Mitogen's strategy (ESPER_MITOGEN=1) on a new container"
-fresh_container
-docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
-docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
+fresh_container_offline
 mitogen_fresh=$(timed mitogen-fresh as_user env ESPER_MITOGEN=1 sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false" || echo failed)
 
 say "(i) fresh provision with each role's own apt transaction, on a new container"
-fresh_container
-docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
-docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
+fresh_container_offline
 fresh_per_role=$(timed fresh-apt-per-role as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false -e '{\"workstation_packages_batch\": []}'")
 
 say "(j) fresh provision with the Rust-Python build waited for in its role, on a new container"
-fresh_container
-docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
-docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
+fresh_container_offline
 fresh_rust_inline=$(timed fresh-rust-inline as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false -e '{\"workstation_rust_verify_python_async\": false}'")
 
 say "(e) seed 001's shell steps on a new container"
