@@ -235,6 +235,11 @@ digest() {
     banner "what failed in ${log##*/}"
     grep -n -E 'fatal:|FAILED!|failed=[1-9]|unreachable=[1-9]|^E  |AssertionError|CRITICAL|ERROR' "$log" |
       grep -v "glob failed" | tail -n 40
+    # The crash battery's own account: a row per case, then the failed case's notes.
+    if grep -q '^crash battery: ' "$log"; then
+      banner "the crash battery in ${log##*/}"
+      sed -n '/^| case | killed/,/^crash battery: /p' "$log" | head -n 150
+    fi
   done
 }
 failed_logs=()
