@@ -11,13 +11,14 @@
 # it is used for the one apt step here (python3-venv, when missing) and handed to Ansible
 # through a private temporary file (mode 0600, removed on exit). Ansible is installed into
 # the project-local venv .venv with the system python3 (never the system pip), from
-# requirements/tooling.lock.txt (hash-pinned), by uv (requirements/uv.lock.txt).
+# requirements/workstation.lock.txt (Ansible and Mitogen, hash-pinned; the linters and test tools
+# are scripts/dev-env.sh's), by uv (requirements/uv.lock.txt).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 VENV="$ROOT/.venv"
-LOCK="$ROOT/requirements/tooling.lock.txt"
+LOCK="$ROOT/requirements/workstation.lock.txt"
 
 # Each line carries the seconds since the start: bench.sh reads the setup's share of a run.
 say() { printf 'bootstrap: [%ss] %s\n' "$SECONDS" "$*"; }
@@ -81,20 +82,20 @@ fi
 want=$(sha256sum "$LOCK" | cut -d' ' -f1)
 stamp="$VENV/.esper-bootstrap"
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ] || [ ! -x "$VENV/bin/ansible-playbook" ]; then
-  say "installing Ansible into $VENV (requirements/tooling.lock.txt, hash-checked)"
+  say "installing Ansible into $VENV (requirements/workstation.lock.txt, hash-checked)"
   # uv first (pip, hash-checked), then the lock through uv: parallel downloads and unpacking.
   # uv reads no pip.conf: where only pip is set up for this network (a mirror in pip.conf), the
   # lock goes through pip instead, said on one line.
   "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes --no-deps \
     -r "$ROOT/requirements/uv.lock.txt"
   if ! UV_NATIVE_TLS=1 "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --require-hashes -r "$LOCK"; then
-    say "uv could not install requirements/tooling.lock.txt (above); installing it with pip"
+    say "uv could not install requirements/workstation.lock.txt (above); installing it with pip"
     "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$LOCK"
   fi
   printf '%s\n' "$want" >"$stamp"
 fi
 
-# 3. Provision. ESPER_MITOGEN=1: Mitogen's mitogen_linear strategy (in the tooling lock), one
+# 3. Provision. ESPER_MITOGEN=1: Mitogen's mitogen_linear strategy (in the workstation lock), one
 #    persistent interpreter per host instead of a Python and sudo per task (docs/performance.md:
 #    a converged run in 1.5-2.6 x less time). Opt-in: proven on this command (the laptop scenario), not on
 #    every scenario.

@@ -2,8 +2,9 @@
 # Re-lock the control-node and test tooling (requirements/tooling.in) with hashes, constrained by
 # the library's lock so that both install into one venv with the same versions; then the pull-mode
 # lock (requirements/pull.in: Ansible alone, for role esper_pull), constrained by the tooling lock
-# so every workstation's ansible-pull runs the control node's versions.
-# and the execution environment's lock (requirements/ee.in) and the workstation venv's uv
+# so every workstation's ansible-pull runs the control node's versions;
+# then scripts/bootstrap.sh's (requirements/workstation.in: Ansible and Mitogen), the execution
+# environment's lock (requirements/ee.in) and the workstation venv's uv
 # (requirements/uv.in), constrained the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +34,5 @@ lock_from() {
 }
 lock_from pull "Ansible for pull mode (role esper_pull)"
 lock_from ee "Ansible and ansible-runner for the execution environment (execution-environment.yml)"
+lock_from workstation "Ansible and Mitogen for provisioning this machine (scripts/bootstrap.sh)"
 lock_from uv "uv for the workstation venv's installs (role esper_venv)"

@@ -106,6 +106,30 @@ def test_the_venvs_uv_is_the_tooling_locks_uv():
     assert _pin("uv.lock.txt", "uv") == _pin("tooling.lock.txt", "uv")
 
 
+def _pins(lock: str) -> dict[str, str]:
+    text = (ROOT / "requirements" / lock).read_text()
+    return dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", text, re.M))
+
+
+def test_bootstraps_lock_holds_ansible_and_mitogen_and_no_test_tools():
+    # scripts/bootstrap.sh's .venv runs setup.yml (and ESPER_MITOGEN=1), nothing else.
+    pins = _pins("workstation.lock.txt")
+    assert {"ansible", "ansible-core", "mitogen"} <= pins.keys()
+    assert not {"molecule", "ansible-lint", "pytest"} & pins.keys()
+
+
+def test_bootstraps_lock_has_the_tooling_locks_versions():
+    tooling = _pins("tooling.lock.txt")
+    assert {name: tooling.get(name) for name in _pins("workstation.lock.txt")} == _pins(
+        "workstation.lock.txt"
+    )
+
+
+def test_bootstrap_installs_the_workstation_lock():
+    script = (ROOT / "scripts/bootstrap.sh").read_text()
+    assert 'LOCK="$ROOT/requirements/workstation.lock.txt"' in script
+
+
 def test_the_venvs_uv_lock_is_hash_pinned():
     text = (ROOT / "requirements/uv.lock.txt").read_text()
     assert re.search(r"^uv==\S+ \\\n(\s+--hash=sha256:[0-9a-f]{64}( \\)?\n)+", text, re.M), text
