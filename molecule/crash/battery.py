@@ -2,7 +2,7 @@
 
 Each case SIGKILLs a converge (the ansible-playbook process group on this side, and inside
 the test container the whole process tree of the task doing the work: the module, sudo, apt
-or pip or docker compose and their children) while the named step runs, then runs again and
+or pip or docker compose and their children, or a background job's) while the named step runs, then runs again and
 requires success, then once more and requires changed=0. Data written into the services
 before the kills is read back by the verifier afterwards (tests/test_data.py).
 
@@ -31,6 +31,7 @@ INSTANCE = f"esper-{os.environ.get('MOLECULE_SCENARIO_NAME', 'crash')}"
 INVENTORY = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ".")) / "inventory"
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 VENV = "/home/esper/.local/share/esper/venv"
+PYFFI = "/home/esper/.cache/esper/rust-pyffi"  # workstation_rust's scratch venv and crate
 UV_CACHE = "/home/esper/.cache/uv"
 SERVICES = "/opt/esper/services"  # the compose project directory (docker-compose.yml, .env)
 WAIT_LIMIT = 1200.0  # seconds a case waits for its step to start
@@ -205,6 +206,23 @@ def killed_in_the_venv_install(case: Case) -> None:
     converge_after_kill(case)
 
 
+def killed_in_the_background_rust_build(case: Case) -> None:
+    # setup.yml runs workstation_rust's build job (scratch venv, maturin and cffi, `maturin
+    # develop`, the import) in the background while the later roles run. A kill of the run leaves
+    # that job going; this case kills both: the run, and the job's tree while maturin builds.
+    # The next run's probe finds no module that imports and builds again under the job's lock.
+    in_container("rm", "-rf", f"{PYFFI}/venv")
+    case.killed = run_and_kill(r"maturin develop", 0.0)
+    imported = in_container(
+        f"{PYFFI}/venv/bin/python", "-c", "import esper_rust_ffi", check=False
+    ).returncode
+    if imported == 0:
+        case.notes.append("the module imported after the kill: no build was cut")
+        return
+    case.killed += "; the module does not import"
+    converge_after_kill(case)
+
+
 def created_not_started_ids() -> list[str]:
     """Containers of the esper project that exist but never started."""
     return in_container(
@@ -222,6 +240,25 @@ def created_not_started() -> int:
     return len(created_not_started_ids())
 
 
+def settled_created_not_started(quiet: float = 5.0, limit: float = 30.0) -> list[str]:
+    """created_not_started_ids() once it has stopped changing for `quiet` seconds.
+
+    Killing compose kills the client, not what it already asked of the engine: a start request
+    in flight is finished by the engine after the kill (seen on CI: a container read as created,
+    not started, right after the kill was running a moment later, started by nobody after).
+    Such a container got its secrets before the start was asked for, so only what is still
+    created once the engine is quiet is what the next run must replace.
+    """
+    start = time.monotonic()
+    seen, since = created_not_started_ids(), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() - start < limit:
+        time.sleep(1.0)
+        now = created_not_started_ids()
+        if now != seen:
+            seen, since = now, time.monotonic()
+    return seen
+
+
 def still_there(ids: list[str]) -> list[str]:
     """Those of the container ids that still exist."""
     return [i for i in ids if in_container("docker", "inspect", i, check=False).returncode == 0]
@@ -231,7 +268,7 @@ def killed_in_compose_up(case: Case) -> None:
     compose = ["docker", "compose", "--project-name", "esper", "--project-directory", SERVICES]
     in_container(*compose, "down")
     case.killed = run_and_kill(r"docker.* compose .*\bup\b", 0.0)
-    created = created_not_started()
+    created = len(settled_created_not_started())
     if created:
         case.killed += f"; it left {created} containers created, not started"
     else:
@@ -242,7 +279,7 @@ def killed_in_compose_up(case: Case) -> None:
         case.killed += f"; nothing left half-done, so `compose create` left {created_not_started()} created, not started"
     # compose copies the secrets into a container between creating and starting it, so a kill
     # can leave one without them: the next run must not start such a container, but replace it.
-    left = created_not_started_ids()
+    left = settled_created_not_started()
     converge_after_kill(case)
     if case.ok and created_not_started():
         case.ok = False
@@ -351,6 +388,7 @@ def secrets_upgrade_keeps_passwords_and_data(case: Case) -> None:
 CASES: list[tuple[str, Callable[[Case], None]]] = [
     ("killed in dpkg", killed_in_dpkg),
     ("killed in the venv install", killed_in_the_venv_install),
+    ("killed in the background Rust build", killed_in_the_background_rust_build),
     ("killed in compose up", killed_in_compose_up),
     ("lock held past lock_timeout", lock_held_past_the_timeout),
     ("data across an image change", data_across_an_image_change),
