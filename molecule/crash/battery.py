@@ -8,7 +8,7 @@ before the kills is read back by the verifier afterwards (tests/test_data.py).
 
 Run by molecule (side_effect battery.yml) with molecule's environment: the inventory is in
 $MOLECULE_EPHEMERAL_DIRECTORY, the instance is esper-$MOLECULE_SCENARIO_NAME. Prints one row per
-case and a closing `N passed, N failed` line; exits non-zero when a case failed.
+case and a closing `N passed, N failed, N not run` line; exits non-zero when a case failed.
 """
 
 from __future__ import annotations
@@ -422,9 +422,10 @@ def main() -> int:
         for note in case.notes:
             print(f"\n--- {case.name} ---\n{note}")
     passed = sum(case.ok for case in cases)
-    failed = len(CASES) - passed
-    print(f"\ncrash battery: {passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    failed = len(cases) - passed
+    not_run = len(CASES) - len(cases)  # after a failed case the rest do not run
+    print(f"\ncrash battery: {passed} passed, {failed} failed, {not_run} not run")
+    return 0 if failed == 0 and not_run == 0 else 1
 
 
 if __name__ == "__main__":
