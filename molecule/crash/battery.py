@@ -33,6 +33,7 @@ ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 VENV = "/home/esper/.local/share/esper/venv"
 PYFFI = "/home/esper/.cache/esper/rust-pyffi"  # workstation_rust's scratch venv and crate
 UV_CACHE = "/home/esper/.cache/uv"
+HEAD_START = "/home/esper/.cache/esper/torch-head-start"  # esper_venv's scratch venv for torch
 SERVICES = "/opt/esper/services"  # the compose project directory (docker-compose.yml, .env)
 WAIT_LIMIT = 1200.0  # seconds a case waits for its step to start
 FINISHED = "(it had finished by then)"  # what run_and_kill reports when nothing matched any more
@@ -191,11 +192,28 @@ def killed_in_dpkg(case: Case) -> None:
     converge_after_kill(case, repair_task="Configure what dpkg had unpacked")
 
 
+def killed_in_torchs_head_start(case: Case) -> None:
+    # A run that makes the venv first unpacks torch into uv's cache from a scratch venv, in a
+    # background job, while the system roles run (esper_venv's tasks/torch_head_start.yml).
+    # This case kills the run and that job's tree while its uv unpacks torch into a cold cache:
+    # what uv left half-written in its cache must not break the next run's install.
+    in_container("rm", "-rf", VENV, UV_CACHE, HEAD_START)
+    case.killed = run_and_kill(rf"{HEAD_START}/venv/bin/uv pip install", 2.0)
+    if in_container("test", "-e", f"{VENV}/.esper-installed", check=False).returncode == 0:
+        case.notes.append("the venv's install record existed after the kill: the run was not cut")
+        return
+    case.killed += "; no install record left"
+    converge_after_kill(case)
+
+
 def killed_in_the_venv_install(case: Case) -> None:
     # uv (the role's default installer) unpacking torch and its dependencies into the venv, from
-    # a cold uv cache: a warm one hard-links torch in seconds, over before the kill.
+    # a cold uv cache: a warm one hard-links torch in seconds, over before the kill, so torch's
+    # head start (which warms it) is off for this run.
     in_container("rm", "-rf", VENV, UV_CACHE)
-    case.killed = run_and_kill(rf"{VENV}/bin/uv pip install", 3.0)
+    case.killed = run_and_kill(
+        rf"{VENV}/bin/uv pip install", 3.0, "-e", "esper_venv_torch_head_start=false"
+    )
     # The install record is written last, after every install: present, the kill came too late.
     # (Killing the run can end the task's processes before the tree is walked, so "finished by
     # then" alone does not tell.)
@@ -387,6 +405,7 @@ def secrets_upgrade_keeps_passwords_and_data(case: Case) -> None:
 
 CASES: list[tuple[str, Callable[[Case], None]]] = [
     ("killed in dpkg", killed_in_dpkg),
+    ("killed in torch's head start", killed_in_torchs_head_start),
     ("killed in the venv install", killed_in_the_venv_install),
     ("killed in the background Rust build", killed_in_the_background_rust_build),
     ("killed in compose up", killed_in_compose_up),
