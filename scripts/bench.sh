@@ -29,6 +29,8 @@
 #   (j) fresh_rust_inline_s  (d) again with the Rust-Python build waited for inside
 #                     workstation_rust (-e workstation_rust_verify_python_async=false, the run
 #                     before that build ran beside the later roles)
+#   (k) fresh_no_head_start_s  (d) again without torch's head start
+#                     (-e esper_venv_torch_head_start=false: torch unpacked only in esper_venv)
 # with the ratios, the ten slowest tasks and roles of (b) and (d) (profile_tasks, profile_roles), every
 # task of (b), (f) and (d) split into host round trips and controller-only tasks (scripts/lib/task_costs.py),
 # and last the figures as `name: value` lines. Results belong in docs/performance.md with the machine they came from.
@@ -131,6 +133,10 @@ say "(j) fresh provision with the Rust-Python build waited for in its role, on a
 fresh_container_offline
 fresh_rust_inline=$(timed fresh-rust-inline as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false -e '{\"workstation_rust_verify_python_async\": false}'")
 
+say "(k) fresh provision without torch's head start, on a new container"
+fresh_container_offline
+fresh_no_head_start=$(timed fresh-no-head-start as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false -e esper_venv_torch_head_start=false")
+
 say "(e) seed 001's shell steps on a new container"
 fresh_container
 seed_apt="python3.12-dev python3.12-venv python3-pip build-essential libffi-dev libssl-dev libxml2-dev
@@ -184,6 +190,7 @@ fi
 printf '%-44s %8s %8s\n' "(i) (b), each role's own apt, changed=$(recap_changed converged-apt-per-role)" "$converged_per_role" "$(ratio "$converged_per_role" "$facts")"
 printf '%-44s %8s %8s\n' "(i) (d), each role's own apt transaction" "$fresh_per_role" "$(ratio "$fresh_per_role" "$seed")"
 printf '%-44s %8s %8s\n' "(j) (d), the Rust build waited for in its role" "$fresh_rust_inline" "$(ratio "$fresh_rust_inline" "$seed")"
+printf '%-44s %8s %8s\n' "(k) (d), without torch's head start" "$fresh_no_head_start" "$(ratio "$fresh_no_head_start" "$seed")"
 printf '\nslowest tasks, converged run:\n'
 top10 converged
 if [ "$mitogen" != failed ]; then
@@ -224,6 +231,7 @@ grep -E ': [0-9.]*$' <<<"$fresh_costs"
 printf 'mitogen_fresh_s: %s\n' "$mitogen_fresh"
 printf 'converged_apt_per_role_s: %s\nfresh_apt_per_role_s: %s\n' "$converged_per_role" "$fresh_per_role"
 printf 'fresh_rust_inline_s: %s\n' "$fresh_rust_inline"
+printf 'fresh_no_head_start_s: %s\n' "$fresh_no_head_start"
 # bootstrap.sh's own setup before ansible-playbook (python3-venv, .venv with Ansible): its
 # "[Ns] running ansible-playbook" line.
 printf 'fresh_bootstrap_setup_s: %s\n' "$(sed -nE 's/^bootstrap: \[([0-9]+)s\] running ansible-playbook.*/\1/p' "$OUT/fresh.log" | head -1)"
