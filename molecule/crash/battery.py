@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import selectors
 import signal
 import subprocess
 import sys
@@ -38,11 +39,16 @@ SERVICES = "/opt/esper/services"  # the compose project directory (docker-compos
 WAIT_LIMIT = 1200.0  # seconds a case waits for its step to start
 FINISHED = "(it had finished by then)"  # what run_and_kill reports when nothing matched any more
 
-# Runs inside the container: SIGKILL the process tree of the task whose command line matches
-# argv[1] (climb to the process docker exec started, then kill it and every descendant).
-KILL_TREE = r"""
-import os, re, signal, sys
-pattern = re.compile(sys.argv[1])
+# Runs inside the container for the length of a case's run: watches /proc every 50 ms for a
+# command line that matches argv[1] (up to argv[2] seconds), says "seen: ..." when one runs, then
+# waits for the battery's "kill" line and SIGKILLs the process tree of the task doing the work
+# (climb to the process docker exec started, then kill it and every descendant). Polling from
+# inside costs no `docker exec` per look: under load one exec can take longer than a short
+# step, which a poll from outside then misses. EOF on stdin (the battery gave up) ends it.
+WATCH = r"""
+import os, re, select, signal, sys, time
+pattern, limit = re.compile(sys.argv[1]), float(sys.argv[2])
+me = os.getpid()
 def cmdline(pid):
     try:
         return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
@@ -53,16 +59,32 @@ def ppid(pid):
         return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
     except OSError:
         return 0
-pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
-me = os.getpid()
-targets = [p for p in pids if p != me and pattern.search(cmdline(p))]
-if not targets:
-    sys.exit(3)
-top = targets[0]
+def pids():
+    return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+def targets():
+    return [p for p in pids() if p != me and pattern.search(cmdline(p))]
+def stdin_closed(timeout):
+    return bool(select.select([sys.stdin], [], [], timeout)[0]) and not sys.stdin.readline()
+print("watching", flush=True)
+start = time.monotonic()
+while not (found := targets()):
+    if time.monotonic() - start > limit:
+        print("timeout", flush=True)
+        sys.exit(3)
+    if stdin_closed(0.05):
+        sys.exit(4)
+print("seen: " + " ".join(cmdline(p)[:60] for p in found[:3]), flush=True)
+if sys.stdin.readline().strip() != "kill":
+    sys.exit(4)
+found = targets()
+if not found:
+    sys.exit(0)
+what = " ".join(cmdline(p)[:60] for p in found[:3])
+top = found[0]
 while ppid(top) > 1:
     top = ppid(top)
 children = {}
-for p in pids:
+for p in pids():
     children.setdefault(ppid(p), []).append(p)
 tree, todo = [], [top]
 while todo:
@@ -70,26 +92,12 @@ while todo:
     tree.append(p)
     todo.extend(children.get(p, []))
 for p in tree:
-    try:
-        os.kill(p, signal.SIGKILL)
-    except OSError:
-        pass
-print(" ".join(cmdline(p)[:60] for p in targets[:3]))
-"""
-
-FIND = r"""
-import os, re, sys
-pattern = re.compile(sys.argv[1])
-me = os.getpid()
-for p in os.listdir("/proc"):
-    if p.isdigit() and int(p) != me:
+    if p != me:
         try:
-            line = open(f"/proc/{p}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+            os.kill(p, signal.SIGKILL)
         except OSError:
-            continue
-        if pattern.search(line):
-            sys.exit(0)
-sys.exit(1)
+            pass
+print(what, flush=True)
 """
 
 
@@ -140,27 +148,62 @@ def run(*args: str, playbook_path: Path = CONVERGE) -> Run:
     return Run(proc.returncode, out, time.monotonic() - start)
 
 
+def watch(pattern: str) -> subprocess.Popen[str]:
+    """Start WATCH in the container; returns once it is looking."""
+    watcher = subprocess.Popen(
+        ["docker", "exec", "-i", INSTANCE, "python3", "-c", WATCH, pattern, f"{WAIT_LIMIT:g}"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert watcher.stdout is not None
+    ready = watcher.stdout.readline().strip()
+    if ready != "watching":
+        watcher.kill()
+        raise AssertionError(f"the watcher for {pattern!r} did not start: {ready!r}")
+    return watcher
+
+
+def summary_of(out: str) -> str:
+    """What a run that ended did: its recap and the tasks that changed something, then its tail."""
+    recap = [line for line in out.splitlines() if line.startswith(f"{INSTANCE} ")]
+    changed = re.findall(r"^TASK \[([^\]]*)\][^\n]*\n(?:[^\n]*\n)?changed:", out, re.MULTILINE)
+    return "\n".join([*recap, f"tasks that changed: {changed}", out[-3000:]])
+
+
 def run_and_kill(pattern: str, delay: float, *args: str) -> str:
     """Start a converge; when `pattern` runs in the container (plus `delay` s), SIGKILL it all."""
-    start = time.monotonic()
-    proc = playbook(*args)
-    while time.monotonic() - start < WAIT_LIMIT:
-        if proc.poll() is not None:
-            out = proc.stdout.read() if proc.stdout else ""
-            raise AssertionError(
-                f"the run ended (rc {proc.returncode}) before {pattern!r} ran:\n{out[-3000:]}"
-            )
-        if in_container("python3", "-c", FIND, pattern, check=False).returncode == 0:
-            break
-        time.sleep(0.5)
-    else:
-        raise AssertionError(f"{pattern!r} did not start within {WAIT_LIMIT:g} s")
-    time.sleep(delay)
-    at = time.monotonic() - start
-    os.killpg(proc.pid, signal.SIGKILL)
-    killed = in_container("python3", "-c", KILL_TREE, pattern, check=False)
-    proc.wait()
-    what = killed.stdout.strip() or FINISHED
+    watcher = watch(pattern)
+    assert watcher.stdin is not None
+    assert watcher.stdout is not None
+    try:
+        start = time.monotonic()
+        proc = playbook(*args)
+        with selectors.DefaultSelector() as selector:
+            selector.register(watcher.stdout, selectors.EVENT_READ)
+            while not selector.select(timeout=0.5):
+                if proc.poll() is not None:
+                    out = proc.stdout.read() if proc.stdout else ""
+                    raise AssertionError(
+                        f"the run ended (rc {proc.returncode}, {time.monotonic() - start:.0f} s)"
+                        f" before {pattern!r} ran:\n{summary_of(out)}"
+                    )
+        seen = watcher.stdout.readline().strip()
+        if not seen.startswith("seen: "):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise AssertionError(f"{pattern!r} was not seen within {WAIT_LIMIT:g} s: {seen!r}")
+        time.sleep(delay)
+        at = time.monotonic() - start
+        os.killpg(proc.pid, signal.SIGKILL)
+        watcher.stdin.write("kill\n")
+        watcher.stdin.flush()
+        killed, _ = watcher.communicate(timeout=120)
+        proc.wait()
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    what = killed.strip() or FINISHED
     return f"{what} at {at:.0f} s"
 
 

@@ -8,7 +8,10 @@ run rather than counting them as failed.
 from __future__ import annotations
 
 import importlib.util
+import re
+import subprocess
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -65,3 +68,54 @@ def test_a_failed_case_prints_its_row_and_notes(capsys: pytest.CaptureFixture[st
     assert "| b |" in out
     assert out.count("FAILED") >= 2
     assert "--- b ---\nwhat went wrong" in out
+
+
+# The watcher (battery.WATCH) runs inside the test container; its protocol is tested here as a
+# plain process. The kill itself is not: on a host it would climb to this test's own ancestors.
+
+
+def _watcher(pattern: str, limit: float = 30.0) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _battery().WATCH, pattern, f"{limit:g}"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_the_watcher_says_timeout_when_nothing_matches_within_its_limit() -> None:
+    watcher = _watcher(f"esper-never-runs-{uuid.uuid4()}", limit=0.5)
+    assert watcher.stdout is not None
+    out = watcher.stdout.read()  # its stdin stays open: only the limit ends it
+    assert out.splitlines() == ["watching", "timeout"]
+    assert watcher.wait(timeout=30) == 3
+
+
+def test_the_watcher_names_the_matching_process_and_leaves_it_running_without_the_kill_line() -> (
+    None
+):
+    marker = f"esper-watch-target-{uuid.uuid4()}"
+    target = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", marker])
+    watcher = _watcher(re.escape(marker))
+    try:
+        assert watcher.stdout is not None
+        assert watcher.stdout.readline() == "watching\n"
+        seen = watcher.stdout.readline()
+        assert seen.startswith("seen: ")
+        assert "time.sleep(60)" in seen
+        watcher.communicate(input="", timeout=30)  # EOF, not "kill"
+        assert watcher.returncode == 4
+        assert target.poll() is None
+    finally:
+        target.kill()
+        target.wait()
+        if watcher.poll() is None:
+            watcher.kill()
+
+
+def test_the_watcher_ends_when_the_battery_closes_its_stdin_while_it_waits() -> None:
+    watcher = _watcher(f"esper-never-runs-{uuid.uuid4()}")
+    assert watcher.stdout is not None
+    assert watcher.stdout.readline() == "watching\n"
+    watcher.communicate(input="", timeout=30)
+    assert watcher.returncode == 4
