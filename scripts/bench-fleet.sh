@@ -21,6 +21,8 @@ export ESPER_TEST_IMAGES=${ESPER_TEST_IMAGES:-build} MOLECULE_CGROUP_MODE=${MOLE
 ONE_HOST=esper-fleet-mint-a
 OUT=$ROOT/.cache/bench-fleet
 mkdir -p "$OUT"
+. "$ROOT/scripts/lib/engine-lock.sh"
+hold_engine_lock
 [ -e .cache/esper-test ] || ln -s "${ESPER_CACHE_DIR:-$HOME/.cache/esper-workstation}" .cache/esper-test
 
 say() { printf '[bench-fleet] %s\n' "$*" >&2; }

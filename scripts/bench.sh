@@ -49,6 +49,8 @@ PASSWORD="correct horse battery staple" # molecule/laptop/molecule.yml
 OUT=$ROOT/.cache/bench
 FLOOR_TASKS=100
 mkdir -p "$OUT"
+. "$ROOT/scripts/lib/engine-lock.sh"
+hold_engine_lock
 
 say() { printf '[bench] %s\n' "$*" >&2; }
 now() { date +%s.%N; }

@@ -54,6 +54,7 @@ scripts/dev-env.sh || {
 }
 export PATH="$root/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$root/ansible.cfg"
+. "$root/scripts/lib/engine-lock.sh"
 
 stage_lint() {
   check "ruff check" ruff check .
@@ -155,6 +156,11 @@ stage_molecule() {
     else
       loud_skip "molecule: no Docker engine answers 'docker info' (start one, or run .ci/run which starts it)"
     fi
+    return
+  fi
+  if ! hold_engine_lock; then
+    failed=$((failed + 1))
+    failures+=("molecule (the test containers stayed in use by another run)")
     return
   fi
   choose_test_images
