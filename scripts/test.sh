@@ -55,6 +55,7 @@ scripts/dev-env.sh || {
 export PATH="$root/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$root/ansible.cfg"
 . "$root/scripts/lib/engine-lock.sh"
+. "$root/scripts/lib/fleet-fits.sh"
 
 stage_lint() {
   check "ruff check" ruff check .
@@ -202,14 +203,16 @@ stage_molecule() {
       ;;
     esac
     if [ "$scenario" = fleet ]; then
-      # Four hosts with PyPI's CUDA torch take ~46 GB (measured): the fleet runs alone, when
-      # the disk has room for it.
+      # The fleet runs alone, when the disk has room and the time limit has time for it.
       while [ "${#pids[@]}" -gt 0 ]; do finish_one; done
       local free_gb
       free_gb=$(df -P --block-size=1G "$(docker info -f '{{.DockerRootDir}}' 2>/dev/null || echo /)" | awk 'NR==2 {print $4}')
-      if [ "${free_gb:-0}" -lt "${ESPER_FLEET_MIN_FREE_GB:-50}" ]; then
-        loud_skip "molecule test -s fleet: ${free_gb} GB free on Docker's disk, the fleet needs ${ESPER_FLEET_MIN_FREE_GB:-50} GB (four hosts of ~10 GB, the shared wheelhouse, the inner engines); Ubuntu 24.04 is proven by the single-host ubuntu2404 scenario instead"
+      local why
+      if ! why=$(fleet_fits "${free_gb:-0}" "$SECONDS"); then
+        loud_skip "$why; Ubuntu 24.04 is proven by the single-host ubuntu2404 scenario instead"
         scenario=ubuntu2404
+      else
+        echo "test.sh: $why"
       fi
     fi
     while [ "${#pids[@]}" -ge "$jobs" ]; do finish_one; done
