@@ -31,6 +31,10 @@
 #                     before that build ran beside the later roles)
 #   (k) fresh_no_head_start_s  (d) again without torch's head start
 #                     (-e esper_venv_torch_head_start=false: torch unpacked only in esper_venv)
+#   (l) converged_own_lookups_s  (b) again with each role looking its user up itself
+#                     (-e '{"esper_passwd_read": []}': the run before the preflight's lookup was shared)
+# ESPER_BENCH_ONLY=converged stops after the converged-host figures ((a), (b), (c), (g), (i), (f),
+# (l)): about ten minutes, for a lever of the converged run; the fresh provisions are reported "-".
 # with the ratios, the ten slowest tasks and roles of (b) and (d) (profile_tasks, profile_roles), every
 # task of (b), (f) and (d) split into host round trips and controller-only tasks (scripts/lib/task_costs.py),
 # and last the figures as `name: value` lines. Results belong in docs/performance.md with the machine they came from.
@@ -55,7 +59,9 @@ hold_engine_lock
 say() { printf '[bench] %s\n' "$*" >&2; }
 now() { date +%s.%N; }
 seconds() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
-ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
+ratio() { # "-" when either figure was not measured (a skipped step, a failed run)
+  case "$1/$2" in *-* | *failed*) echo - ;; *) python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2" ;; esac
+}
 # profile_roles beside the project's callbacks (ansible.cfg): the per-role top 10.
 CALLBACKS=ansible.posix.profile_tasks,ansible.posix.profile_roles,esper_report
 as_user() { docker exec -i -u "$CT_USER" -w "$CHECKOUT" -e HOME="$CT_HOME" -e ANSIBLE_CALLBACKS_ENABLED="$CALLBACKS" "$CT" "$@"; }
@@ -119,6 +125,13 @@ if [ "$mitogen" != failed ] && [ "$(recap_changed mitogen 2>/dev/null)" != 0 ]; 
   mitogen=failed
 fi
 
+say "(l) converged run with each role's own lookup of its user (no shared lookup)"
+converged_own_lookups=$(timed converged-own-lookups as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml -e '{\"esper_passwd_read\": []}'")
+say "(b) again, after (l): the converged run twice, for the noise between runs"
+converged_again=$(timed converged-again as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml")
+
+fresh=- mitogen_fresh=- fresh_per_role=- fresh_rust_inline=- fresh_no_head_start=- seed=- seed_steps=-
+if [ "${ESPER_BENCH_ONLY:-}" != converged ]; then
 say "(d) fresh provision (no Docker, services or doctor) on a new container"
 fresh_container_offline
 fresh=$(timed fresh as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false")
@@ -164,6 +177,7 @@ seed=$(timed seed_shell docker exec -i -w "$CHECKOUT" "$CT" bash -euc "
   $CT_HOME/seed-venv/bin/pip install -q --require-hashes --no-deps -r requirements/esper.lock.txt
   step lock")
 seed_steps=$(awk '$1 == "step" { if (t) { printf "%s%s %.1f s", sep, $2, $3 - t; sep = ", " } t = $3 }' "$OUT/seed_shell.log")
+fi
 
 printf '\n%-44s %8s %8s\n' "measure" "seconds" "ratio"
 printf '%-44s %8s %8s\n' "(a) facts only (floor)" "$facts" "1.00"
@@ -193,15 +207,20 @@ printf '%-44s %8s %8s\n' "(i) (b), each role's own apt, changed=$(recap_changed 
 printf '%-44s %8s %8s\n' "(i) (d), each role's own apt transaction" "$fresh_per_role" "$(ratio "$fresh_per_role" "$seed")"
 printf '%-44s %8s %8s\n' "(j) (d), the Rust build waited for in its role" "$fresh_rust_inline" "$(ratio "$fresh_rust_inline" "$seed")"
 printf '%-44s %8s %8s\n' "(k) (d), without torch's head start" "$fresh_no_head_start" "$(ratio "$fresh_no_head_start" "$seed")"
+printf '%-44s %8s %8s\n' "(l) (b), each role's own user lookup, changed=$(recap_changed converged-own-lookups)" "$converged_own_lookups" "$(ratio "$converged_own_lookups" "$facts")"
+printf '%-44s %8s %8s\n' "(b) again after (l), changed=$(recap_changed converged-again)" "$converged_again" "$(ratio "$converged_again" "$facts")"
 printf '\nslowest tasks, converged run:\n'
 top10 converged
 if [ "$mitogen" != failed ]; then
   printf '\nslowest tasks, converged run with Mitogen:\n'
   top10 mitogen
 fi
-printf '\nslowest tasks, fresh provision:\n'
-top10 fresh
-if [ "$mitogen_fresh" != failed ]; then
+measured() { [ "$1" != - ] && [ "$1" != failed ]; }
+if measured "$fresh"; then
+  printf '\nslowest tasks, fresh provision:\n'
+  top10 fresh
+fi
+if measured "$mitogen_fresh"; then
   printf '\nslowest tasks, fresh provision with Mitogen:\n'
   top10 mitogen-fresh
 fi
@@ -217,27 +236,33 @@ if [ "$mitogen" != failed ]; then
 fi
 # The fresh provision the same way: what its playbook's tasks took; the rest of (d)'s wall time is
 # bootstrap.sh's own setup (the apt step for python3-venv, Ansible into .venv).
-printf '\nfresh provision, tasks by seconds (all tasks: %s):\n' "$OUT/fresh-tasks.tsv"
-fresh_costs=$(python3 scripts/lib/task_costs.py "$OUT/fresh.log" fresh "$OUT/fresh-tasks.tsv")
-grep -v ': [0-9.]*$' <<<"$fresh_costs"
+fresh_costs=""
+if measured "$fresh"; then
+  printf '\nfresh provision, tasks by seconds (all tasks: %s):\n' "$OUT/fresh-tasks.tsv"
+  fresh_costs=$(python3 scripts/lib/task_costs.py "$OUT/fresh.log" fresh "$OUT/fresh-tasks.tsv")
+  grep -v ': [0-9.]*$' <<<"$fresh_costs"
+fi
 printf '\nslowest roles, converged run:\n'
 top10_roles converged
-printf '\nslowest roles, fresh provision:\n'
-top10_roles fresh
+if measured "$fresh"; then
+  printf '\nslowest roles, fresh provision:\n'
+  top10_roles fresh
+fi
 printf '\nfacts_s: %s\nconverged_s: %s\ncheck_s: %s\nfresh_s: %s\nseed_shell_s: %s\n' "$facts" "$converged" "$check" "$fresh" "$seed"
 printf 'task_floor_s: %s\nmitogen_task_floor_s: %s\ntask_floor_nobecome_s: %s\nconverged_tasks: %s\n' \
   "$floor_s" "$floor_mitogen_s" "$floor_nobecome_s" "$converged_tasks"
 grep -E ': [0-9.]*$' <<<"$costs"
 [ "$mitogen" = failed ] || grep -E ': [0-9.]*$' <<<"$mitogen_costs"
-grep -E ': [0-9.]*$' <<<"$fresh_costs"
+[ -z "$fresh_costs" ] || grep -E ': [0-9.]*$' <<<"$fresh_costs"
 printf 'mitogen_fresh_s: %s\n' "$mitogen_fresh"
 printf 'converged_apt_per_role_s: %s\nfresh_apt_per_role_s: %s\n' "$converged_per_role" "$fresh_per_role"
 printf 'fresh_rust_inline_s: %s\n' "$fresh_rust_inline"
 printf 'fresh_no_head_start_s: %s\n' "$fresh_no_head_start"
+printf 'converged_own_lookups_s: %s\nconverged_again_s: %s\n' "$converged_own_lookups" "$converged_again"
 # bootstrap.sh's own setup before ansible-playbook (python3-venv, .venv with Ansible): its
 # "[Ns] running ansible-playbook" line.
-printf 'fresh_bootstrap_setup_s: %s\n' "$(sed -nE 's/^bootstrap: \[([0-9]+)s\] running ansible-playbook.*/\1/p' "$OUT/fresh.log" | head -1)"
-[ "$mitogen_fresh" = failed ] || printf 'mitogen_fresh_vs_seed_shell: %s\n' "$(ratio "$mitogen_fresh" "$seed")"
+measured "$fresh" && printf 'fresh_bootstrap_setup_s: %s\n' "$(sed -nE 's/^bootstrap: \[([0-9]+)s\] running ansible-playbook.*/\1/p' "$OUT/fresh.log" | head -1)"
+measured "$mitogen_fresh" && printf 'mitogen_fresh_vs_seed_shell: %s\n' "$(ratio "$mitogen_fresh" "$seed")"
 printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" \
   "$([ "$mitogen" = failed ] && echo - || ratio "$mitogen" "$facts")"
 printf 'converged_vs_facts: %s\ncheck_vs_facts: %s\nfresh_vs_seed_shell: %s\n' \
