@@ -65,3 +65,20 @@ def test_an_entry_cached_by_an_earlier_run_does_not_stand_for_a_lookup(
     )
     assert statuses(run, "workstation_rust : Look up the Rust user") == ["ok"], run.output[-3000:]
     run.assert_failed_unchanged("workstation_rust_user", "no_such_esper_user")
+
+
+DOCKER = ("--tags", "docker", "-e", "workstation_docker_source=distro")
+
+
+def test_docker_skips_its_lookup_of_the_account_the_preflight_read(playbook):
+    run = playbook(*DOCKER)
+    assert statuses(run, "workstation_docker : Look up the docker group members") == [
+        "skipping",
+        "skipping",
+    ], run.output[-3000:]
+
+
+def test_docker_still_looks_up_its_other_members(playbook):
+    members = '{"workstation_docker_users": ["root", "no_such_esper_user"]}'
+    run = playbook(*DOCKER, "-e", "esper_user=root", "-e", members)
+    run.assert_failed_unchanged("workstation_docker_users", "do not exist: no_such_esper_user.")
