@@ -53,6 +53,12 @@ PASSWORD="correct horse battery staple" # molecule/laptop/molecule.yml
 OUT=$ROOT/.cache/bench
 FLOOR_TASKS=100
 mkdir -p "$OUT"
+# The containers mount the wheel cache from the checkout (.cache/esper-test, a link that
+# fetch-wheels.sh makes): without it every container creation fails.
+[ -d "$ROOT/.cache/esper-test/wheels" ] || {
+  echo "bench.sh: no wheel cache in $ROOT/.cache/esper-test: run scripts/fetch-wheels.sh (and scripts/build-images.sh) first" >&2
+  exit 1
+}
 . "$ROOT/scripts/lib/engine-lock.sh"
 hold_engine_lock
 
@@ -77,9 +83,15 @@ recap_changed() { grep -Eo 'localhost +: ok=[0-9]+ +changed=[0-9]+' "$OUT/$1.log
 top10() { sed -n '/^TASKS RECAP/,/^ROLES RECAP/p' "$OUT/$1.log" | grep -E -- '-+ [0-9.]+s$' | head -10; }
 top10_roles() { sed -n '/^ROLES RECAP/,/^~~~/p' "$OUT/$1.log" | grep -E -- '-+ [0-9.]+s$' | head -10; }
 fresh_container() {
+  local step
   molecule destroy -s laptop >/dev/null 2>&1 || true
-  molecule create -s laptop >"$OUT/create.log" 2>&1
-  molecule prepare -s laptop >"$OUT/prepare.log" 2>&1
+  for step in create prepare; do
+    molecule "$step" -s laptop >"$OUT/$step.log" 2>&1 || {
+      say "molecule $step -s laptop failed: see $OUT/$step.log"
+      grep -E 'msg:|fatal:|ERROR' "$OUT/$step.log" | tail -5 >&2
+      exit 1
+    }
+  done
 }
 # A new container with the first converge's offline.yml, for each fresh provision.
 fresh_container_offline() {
