@@ -207,8 +207,12 @@ floor_nobecome_s=$(per_task "$floor_nobecome")
 printf '%-44s %8s %8s\n' "(g) per task, $FLOOR_TASKS stat tasks with become" "$floor_s" "-"
 printf '%-44s %8s %8s\n' "(g) per task, the same with Mitogen" "$floor_mitogen_s" "-"
 printf '%-44s %8s %8s\n' "(g) per task, the same without become" "$floor_nobecome_s" "-"
-printf '%-44s %8s %8s\n' "(e) seed 001's shell steps" "$seed" "1.00"
-printf '    %s\n' "$seed_steps"
+if [ "$seed" != - ]; then
+  printf '%-44s %8s %8s\n' "(e) seed 001's shell steps" "$seed" "1.00"
+  printf '    %s\n' "$seed_steps"
+else
+  printf '%-44s %8s %8s\n' "(e) seed 001's shell steps" "-" "-"
+fi
 printf '%-44s %8s %8s\n' "(d) fresh provision (same areas)" "$fresh" "$(ratio "$fresh" "$seed")"
 if [ "$mitogen_fresh" != failed ]; then
   printf '%-44s %8s %8s\n' "(h) fresh provision, Mitogen strategy" "$mitogen_fresh" "$(ratio "$mitogen_fresh" "$seed")"
