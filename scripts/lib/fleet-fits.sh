@@ -4,7 +4,7 @@
 # fleet_fits FREE_GB ELAPSED_S prints why and returns 0 when the fleet fits, 1 when it does not:
 # Docker's disk needs ESPER_FLEET_MIN_FREE_GB (default 50) GB free (four hosts of ~10 GB with
 # PyPI's CUDA torch, the shared wheelhouse, the inner engines: 46 GB measured), and a run with a
-# time limit (ESPER_TEST_TIME_LIMIT_S; .ci/run sets CI's 90 minutes) needs the time used, plus
+# time limit (ESPER_TEST_TIME_LIMIT_S; .ci/run sets CI's goal, 45 minutes) needs the time used, plus
 # ESPER_FLEET_ESTIMATE_S (default 2900 s: the longest whole fleet measured, 2858 s, in
 # molecule/README.md), plus 300 s for the digest and cleanup after it, to stay within the limit.
 fleet_fits() {

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from conftest import DEBIAN12, Run
 
 RUST = ("--tags", "rust", "-e", "workstation_rust_source=distro")
+DOCKER = ("--tags", "docker", "-e", "workstation_docker_source=distro")
 
 
 def statuses(run: Run, task: str) -> list[str]:
@@ -27,13 +29,18 @@ def test_the_preflight_looks_esper_user_up(playbook):
     assert statuses(run, "Look up esper_user") == ["ok"], run.output[-3000:]
 
 
-def test_a_role_skips_its_lookup_of_the_account_the_preflight_read(playbook):
-    run = playbook(*RUST)
+@pytest.mark.parametrize(
+    ("args", "task"),
+    [
+        (RUST, "workstation_rust : Look up the Rust user"),
+        (DOCKER, "workstation_docker : Look up the docker group members"),
+    ],
+    ids=["rust", "docker"],
+)
+def test_a_role_skips_its_lookup_of_the_account_the_preflight_read(playbook, args, task):
+    run = playbook(*args)
     # Once in the preflight's validation, once in the role.
-    assert statuses(run, "workstation_rust : Look up the Rust user") == [
-        "skipping",
-        "skipping",
-    ], run.output[-3000:]
+    assert statuses(run, task) == ["skipping", "skipping"], run.output[-3000:]
 
 
 def test_a_role_still_looks_up_an_account_other_than_esper_user(playbook):
@@ -65,17 +72,6 @@ def test_an_entry_cached_by_an_earlier_run_does_not_stand_for_a_lookup(
     )
     assert statuses(run, "workstation_rust : Look up the Rust user") == ["ok"], run.output[-3000:]
     run.assert_failed_unchanged("workstation_rust_user", "no_such_esper_user")
-
-
-DOCKER = ("--tags", "docker", "-e", "workstation_docker_source=distro")
-
-
-def test_docker_skips_its_lookup_of_the_account_the_preflight_read(playbook):
-    run = playbook(*DOCKER)
-    assert statuses(run, "workstation_docker : Look up the docker group members") == [
-        "skipping",
-        "skipping",
-    ], run.output[-3000:]
 
 
 def test_docker_still_looks_up_its_other_members(playbook):
