@@ -28,6 +28,9 @@ die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
 # shellcheck source=scripts/lib/find-python.sh
 . "$ROOT/scripts/lib/find-python.sh"
 python=$(find_python) || exit 1
+# Downloads are tried up to three times (a cut-off transfer fails a step once, not the run).
+# shellcheck source=scripts/lib/retry.sh
+. "$ROOT/scripts/lib/retry.sh"
 
 pwfile=""
 password=""
@@ -86,11 +89,11 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ] || [ ! -x "$VENV/bin/ans
   # uv first (pip, hash-checked), then the lock through uv: parallel downloads and unpacking.
   # uv reads no pip.conf: where only pip is set up for this network (a mirror in pip.conf), the
   # lock goes through pip instead, said on one line.
-  "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes --no-deps \
+  retry_fresh "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes --no-deps \
     -r "$ROOT/requirements/uv.lock.txt"
   if ! UV_NATIVE_TLS=1 "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" --require-hashes -r "$LOCK"; then
     say "uv could not install requirements/workstation.lock.txt (above); installing it with pip"
-    "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$LOCK"
+    retry_fresh "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$LOCK"
   fi
   printf '%s\n' "$want" >"$stamp"
 fi

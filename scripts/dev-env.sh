@@ -6,7 +6,8 @@
 #   2. torch, from the index the hardware calls for (ESPER_TORCH_INDEX_URL overrides);
 #   3. the library's lock without torch, hash-checked, --no-deps;
 #   4. the library itself, editable, --no-deps; then `pip check`.
-# A stamp of the inputs makes a second run a no-op.
+# A stamp of the inputs makes a second run a no-op; each download step is tried up to three times
+# (scripts/lib/retry.sh: a cut-off index page once failed a CI run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,8 @@ torch_spec=$(grep -E '^torch==' requirements/torch.txt)
 
 # shellcheck source=scripts/lib/find-python.sh
 . scripts/lib/find-python.sh
+# shellcheck source=scripts/lib/retry.sh
+. scripts/lib/retry.sh
 
 torch_index_args() {
   if [ -n "${ESPER_TORCH_INDEX_URL:-}" ]; then
@@ -44,11 +47,11 @@ if [ -f "$venv/.esper-stamp" ] && [ "$(cat "$venv/.esper-stamp")" = "$stamp" ]; 
 fi
 
 pip=("$venv/bin/python" -m pip --disable-pip-version-check --quiet)
-"${pip[@]}" install --require-hashes --no-deps -r requirements/tooling.lock.txt
+retry_fresh "${pip[@]}" install --require-hashes --no-deps -r requirements/tooling.lock.txt
 mapfile -t index_args < <(torch_index_args)
 echo "dev-env: installing $torch_spec ${index_args[*]:-from the default index}"
-"${pip[@]}" install "${index_args[@]}" "$torch_spec"
-"${pip[@]}" install --require-hashes --no-deps -r requirements/esper.lock.txt
+retry_fresh "${pip[@]}" install "${index_args[@]}" "$torch_spec"
+retry_fresh "${pip[@]}" install --require-hashes --no-deps -r requirements/esper.lock.txt
 "${pip[@]}" install --no-deps -e .
 "$venv/bin/python" -m pip check
 echo "$stamp" >"$venv/.esper-stamp"
