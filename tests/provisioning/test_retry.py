@@ -76,3 +76,67 @@ def test_the_number_of_attempts_is_a_setting(tmp_path: Path) -> None:
     rc, log, _ = _run(tmp_path, succeed_on=99, attempts=1)
     assert rc == 7
     assert len(log) == 1
+
+
+# The roles' side: every task that installs from an index or a wheelhouse retries.
+ROLES = Path(__file__).resolve().parents[2] / "roles"
+
+
+def _tasks(node: object) -> list[dict[str, object]]:
+    """Every task in a task file, blocks opened."""
+    found: list[dict[str, object]] = []
+    if isinstance(node, list):
+        for item in node:
+            found += _tasks(item)
+    elif isinstance(node, dict):
+        if "block" in node:
+            for key in ("block", "rescue", "always"):
+                found += _tasks(node.get(key, []))
+        else:
+            found.append(node)
+    return found
+
+
+def _installs_from_an_index(task: dict[str, object]) -> bool:
+    if "async" in task:  # torch's head start: a job of its own, waited for and reported
+        return False
+    pip = task.get("ansible.builtin.pip")
+    if isinstance(pip, dict):
+        # A wheel built on the control node and copied over, --no-deps: nothing to download.
+        return "wheel_name" not in str(pip.get("name", ""))
+    command = task.get("ansible.builtin.command")
+    if not isinstance(command, dict):
+        return False
+    argv = f"{command.get('argv', '')} {task.get('vars', '')}"
+    # The index and wheelhouse settings (pip_env, torch_env); pip_env_base has none (pip check).
+    environment = str(task.get("environment", ""))
+    uses_an_index = "_env" in environment and "_env_base" not in environment
+    return uses_an_index or ("pip" in argv and "'install'" in argv)
+
+
+def _download_tasks() -> list[tuple[str, dict[str, object]]]:
+    import yaml
+
+    return [
+        (f"{path.relative_to(ROLES)}: {task.get('name')}", task)
+        for path in sorted(ROLES.glob("*/tasks/*.yml"))
+        for task in _tasks(yaml.safe_load(path.read_text()))
+        if _installs_from_an_index(task)
+    ]
+
+
+def test_the_roles_have_download_tasks_to_check() -> None:
+    names = [name for name, _ in _download_tasks()]
+    assert len(names) >= 8, names
+
+
+def test_every_role_task_that_downloads_retries_until_it_succeeds() -> None:
+    missing = [
+        name
+        for name, task in _download_tasks()
+        if not (
+            "is succeeded" in str(task.get("until", ""))
+            and "download_retries" in str(task.get("retries", ""))
+        )
+    ]
+    assert missing == []
