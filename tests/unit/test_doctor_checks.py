@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import importlib.util
 import io
 import json
 import subprocess
@@ -235,6 +236,55 @@ def test_the_quick_doctor_fails_the_torch_row_when_torch_is_not_installed(
     assert not result.ok
     assert result.detail == "torch is not installed"
     assert result.hint
+
+
+def test_the_quick_doctor_finds_the_runtime_libraries_without_importing_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        doctor, "check_dependencies", lambda: pytest.fail("the quick doctor imported them")
+    )
+
+    results = run_checks(None, timeout=1, config_row=CheckResult("config", True, "ok"), quick=True)
+
+    (dependencies,) = [r for r in results if r.name == "dependencies"]
+    assert dependencies.ok, dependencies.detail
+    assert dependencies.detail.endswith("installed (not imported: --quick)")
+
+
+def test_the_quick_doctor_names_a_runtime_library_that_is_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "fastapi" else real_find_spec(name, *args),
+    )
+
+    result = doctor.check_dependencies_installed()
+
+    assert not result.ok
+    assert result.detail == "not installed: fastapi"
+    assert result.hint == doctor.INSTALL_LOCK_HINT
+
+
+def test_the_quick_doctor_names_a_runtime_library_without_its_metadata(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_version = importlib.metadata.version
+
+    def _version(name: str) -> str:
+        if name == "PyYAML":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real_version(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", _version)
+
+    result = doctor.check_dependencies_installed()
+
+    assert not result.ok
+    assert result.detail == "not installed: PyYAML"
 
 
 def test_the_full_doctor_has_a_pip_check_row() -> None:
