@@ -6,11 +6,13 @@ answer that would hide drift is a test: an unmet pin, a missing torch, a missing
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from conftest import ROOT
 
@@ -61,14 +63,29 @@ def test_markers_are_evaluated_for_this_interpreter() -> None:
     assert venv_state.marker_applies("sys_platform == 'win32'") is (sys.platform == "win32")
 
 
-def _probe(tmp_path: Path, lock: str | None, record: str | None) -> dict[str, object]:
+def _probe(
+    tmp_path: Path,
+    lock: str | None,
+    record: str | None,
+    package: str = "pytest",
+    files: tuple[Path, ...] = (),
+) -> dict[str, Any]:
     lock_path, record_path = tmp_path / "lock.txt", tmp_path / "record"
     if lock is not None:
         lock_path.write_text(lock)
     if record is not None:
         record_path.write_text(record + "\n")
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE.read_text(), str(record_path), str(lock_path), "2.9.1"],
+        [
+            sys.executable,
+            "-c",
+            PROBE.read_text(),
+            str(record_path),
+            str(lock_path),
+            "2.9.1",
+            package,
+            *map(str, files),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -101,3 +118,27 @@ def test_the_probe_reports_the_installed_uv_version(tmp_path: Path) -> None:
     except importlib.metadata.PackageNotFoundError:
         expected = None
     assert _probe(tmp_path, "pytest==0\n", record="x")["uv"] == expected
+
+
+def test_the_probe_reports_the_installed_library_and_its_origin(tmp_path: Path) -> None:
+    """The role reinstalls the library only when its version or origin differ (tasks/library.yml)."""
+    library = _probe(tmp_path, "pytest==0\n", record="x", package="pytest")["library"]
+    assert library["version"] == importlib.metadata.version("pytest")
+    assert isinstance(library["direct_url"], dict)
+
+
+def test_a_library_not_installed_reads_as_empty(tmp_path: Path) -> None:
+    assert (
+        _probe(tmp_path, "pytest==0\n", record="x", package="no-such-dist-esper")["library"] == {}
+    )
+
+
+def test_the_probe_reports_each_file_by_the_checksum_the_copy_module_uses(tmp_path: Path) -> None:
+    """The role copies a lock only when the host's copy differs: the same SHA-1 as `copy`'s."""
+    present, absent = tmp_path / "esper.lock.txt", tmp_path / "uv.lock.txt"
+    present.write_bytes(b"uv==0.9.0\n")
+    sha1 = _probe(tmp_path, "pytest==0\n", record="x", files=(present, absent))["sha1"]
+    assert sha1 == {
+        str(present): hashlib.sha1(b"uv==0.9.0\n").hexdigest(),
+        str(absent): None,
+    }

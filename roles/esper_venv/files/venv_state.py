@@ -1,9 +1,10 @@
 """Print the venv's state as JSON, in one interpreter start: what a converged run must know.
 
-Run with the venv's python (`python -c <this file's text> RECORD LOCK TORCH_VERSION`). Each
-question used to be its own task and process (`pip --version`, `cat` of the install record,
-pip's module listing every package to find torch, `pip install --dry-run` of the lock), about
-four seconds of a converged run; this probe answers them together:
+Run with the venv's python (`python -c <this file's text> RECORD LOCK TORCH_VERSION PACKAGE
+[FILE...]`). Each question used to be its own task and process (`pip --version`, `cat` of the
+install record, pip's module listing every package to find torch, `pip install --dry-run` of the
+lock, the library's metadata, a `copy` of each lock file), about six seconds of a converged run;
+this probe answers them together:
 
 - pip: pip's command-line code imports (a venv killed in `ensurepip` has none, or half of it);
 - record: the install record's text, or null when there is none (the last install did not finish);
@@ -11,7 +12,11 @@ four seconds of a converged run; this probe answers them together:
 - uv: the version of uv installed in the venv (esper_venv_installer: uv), or null;
 - lock_unmet: the lock's requirements (their markers evaluated here) that are not installed at
   the pinned version; ["<lock>"] when the lock cannot be read or its markers evaluated, which
-  sends the role to pip, as a new lock would.
+  sends the role to pip, as a new lock would;
+- library: PACKAGE's installed version and direct_url.json (editable checkout, or the sha256
+  of the wheel it came from), or {} when it is not installed;
+- sha1: each FILE's SHA-1 (the copies of the locks on the host), or null when it cannot be
+  read: the role copies a lock only when its own differs.
 
 Only standard-library code, and pip's own vendored `packaging` for the markers (any venv with
 pip has it), so the probe runs before anything is installed.
@@ -19,6 +24,7 @@ pip has it), so the probe runs before anything is installed.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.metadata
 import json
@@ -90,7 +96,26 @@ def lock_unmet(path: str) -> list[str]:
     return unmet(pins, installed_version) if pins else ["<lock>"]
 
 
-def main(record: str, lock: str, torch_version: str) -> None:
+def installed_library(name: str) -> dict[str, object]:
+    """The distribution's version and direct_url.json, or {} when it is not installed."""
+    try:
+        dist = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return {}
+    return {
+        "version": dist.version,
+        "direct_url": json.loads(dist.read_text("direct_url.json") or "{}"),
+    }
+
+
+def sha1_of(path: str) -> str | None:
+    try:
+        return hashlib.sha1(Path(path).read_bytes()).hexdigest()  # the copy module's checksum
+    except OSError:
+        return None
+
+
+def main(record: str, lock: str, torch_version: str, package: str, *files: str) -> None:
     pip = pip_imports()
     print(
         json.dumps(
@@ -101,10 +126,12 @@ def main(record: str, lock: str, torch_version: str) -> None:
                 "torch_pin": torch_version,
                 "uv": installed_version("uv"),
                 "lock_unmet": lock_unmet(lock) if pip else ["<pip>"],
+                "library": installed_library(package),
+                "sha1": {path: sha1_of(path) for path in files},
             }
         )
     )
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:])
