@@ -116,14 +116,22 @@ build_rootfs_image() {
     command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install -y debootstrap)"
     [ "$(id -u)" = 0 ] || die "debootstrap needs root"
     dir="$CACHE_DIR/build/rootfs-${name##*/}"
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    log "$name: debootstrap $suite from $mirror (recipe ${hash:0:12}) ..."
-    if ! debootstrap --variant=minbase --components="$components" --include="$include" \
-        "${extra[@]}" "$suite" "$dir" "$mirror" "${script[@]}" >"$dir.log" 2>&1; then
+    # Up to three attempts, each into an empty directory: one cut-off download from the archive
+    # fails an attempt, not the test run.
+    local attempt
+    for attempt in 1 2 3; do
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        log "$name: debootstrap $suite from $mirror (recipe ${hash:0:12}, attempt $attempt of 3) ..."
+        if debootstrap --variant=minbase --components="$components" --include="$include" \
+            "${extra[@]}" "$suite" "$dir" "$mirror" "${script[@]}" >"$dir.log" 2>&1; then
+            break
+        fi
         tail -n 30 "$dir.log" >&2
-        die "$name: debootstrap failed (log: $dir.log)"
-    fi
+        [ "$attempt" -lt 3 ] || die "$name: debootstrap failed 3 times (log: $dir.log)"
+        log "$name: debootstrap failed (above); trying again in 10 s"
+        sleep 10
+    done
 
     # apt sources: the suite and its -updates, same mirror and components.
     local c=${components//,/ }
