@@ -35,6 +35,12 @@
 #                     (-e '{"esper_passwd_read": []}': the run before the preflight's lookup was shared)
 # ESPER_BENCH_ONLY=converged stops after the converged-host figures ((a), (b), (c), (g), (i), (f),
 # (l)): about ten minutes, for a lever of the converged run; the fresh provisions are reported "-".
+# ESPER_BENCH_ONLY=fresh measures (d) and (e) only, for a lever of the fresh provision (about six
+# minutes a round; the converged figures are reported "-"); it reuses the offline settings an
+# earlier bench.sh run wrote ($OUT/offline.yml).
+# ESPER_BENCH_ROUNDS=N (default 1) runs (d) and (e) N times, alternately, each on a new container:
+# both vary from run to run (the seed's torch through pip took 79-133 s here), so their ratio is
+# that of the means over the rounds; each round's figures are printed too.
 # with the ratios, the ten slowest tasks and roles of (b) and (d) (profile_tasks, profile_roles), every
 # task of (b), (f) and (d) split into host round trips and controller-only tasks (scripts/lib/task_costs.py),
 # and last the figures as `name: value` lines. Results belong in docs/performance.md with the machine they came from.
@@ -99,8 +105,24 @@ fresh_container_offline() {
   docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
   docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
 }
+only=${ESPER_BENCH_ONLY:-}
+case $only in
+"" | converged | fresh) ;;
+*) echo "bench.sh: ESPER_BENCH_ONLY is converged, fresh or unset, not '$only'" >&2; exit 2 ;;
+esac
+rounds=${ESPER_BENCH_ROUNDS:-1}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: ESPER_BENCH_ROUNDS is a whole number >= 1, not '$rounds'" >&2; exit 2; }
+[ "$only" != fresh ] || [ -s "$OUT/offline.yml" ] || {
+  echo "bench.sh: ESPER_BENCH_ONLY=fresh reuses $OUT/offline.yml, which an earlier full or converged-only run writes: run one first" >&2
+  exit 2
+}
+# An earlier run's logs would be read as this run's: only offline.yml is kept.
+rm -f "$OUT"/*.log "$OUT"/*.tsv
 trap 'molecule destroy -s laptop >/dev/null 2>&1 || true' EXIT
 
+facts=- converged=- check=- floor=- floor_mitogen=- floor_nobecome=- converged_tasks=- converged_per_role=-
+mitogen=- converged_own_lookups=- converged_again=-
+if [ "$only" != fresh ]; then
 say "provisioning a Mint 22.1 container with the laptop scenario (create, prepare, converge)"
 fresh_container
 molecule converge -s laptop >"$OUT/converge.log" 2>&1
@@ -142,12 +164,56 @@ converged_own_lookups=$(timed converged-own-lookups as_user sh -c "printf '%s\n'
 say "(b) again, after (l): the converged run twice, for the noise between runs"
 converged_again=$(timed converged-again as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml")
 
-fresh=- mitogen_fresh=- fresh_per_role=- fresh_rust_inline=- fresh_no_head_start=- seed=- seed_steps=-
-if [ "${ESPER_BENCH_ONLY:-}" != converged ]; then
-say "(d) fresh provision (no Docker, services or doctor) on a new container"
-fresh_container_offline
-fresh=$(timed fresh as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false")
+fi
 
+# (e): seed 001's shell steps, on the container fresh_container made; NAME.log gets each step's end.
+seed_apt="python3.12-dev python3.12-venv python3-pip build-essential libffi-dev libssl-dev libxml2-dev
+  libxslt1-dev libjpeg-dev libpq-dev libmysqlclient-dev libsqlite3-dev libcurl4-openssl-dev libgmp-dev
+  libz-dev libbz2-dev libreadline-dev libncurses5-dev libncursesw5-dev libgdbm-dev libnss3-dev
+  libsasl2-dev libldap2-dev libkrb5-dev cargo rustc git curl wget pkg-config"
+seed_apt=$(printf '%s ' $seed_apt) # one line: it is expanded inside the bash -c string below
+torch=$(grep -E '^torch==' requirements/torch.txt)
+seed_shell() { # seed_shell NAME: print the seconds
+  # Each step stamps its end (`step NAME EPOCH`) into the log, for the per-step figures.
+  timed "$1" docker exec -i -w "$CHECKOUT" "$CT" bash -euc "
+  export DEBIAN_FRONTEND=noninteractive PIP_FIND_LINKS=/var/cache/esper-wheels/cp312 PIP_INDEX_URL=https://pypi.org/simple
+  step() { echo \"step \$1 \$(date +%s.%N)\"; }
+  step start
+  apt-get update -qq
+  apt-get install -y -qq $seed_apt >/dev/null
+  step apt
+  python3.12 -m venv $CT_HOME/seed-venv
+  step venv
+  $CT_HOME/seed-venv/bin/pip install -q --upgrade pip setuptools wheel
+  step pip-upgrade
+  $CT_HOME/seed-venv/bin/pip install -q '$torch'
+  step torch
+  $CT_HOME/seed-venv/bin/pip install -q --require-hashes --no-deps -r requirements/esper.lock.txt
+  step lock"
+}
+seed_steps_of() { awk '$1 == "step" { if (t) { printf "%s%s %.1f s", sep, $2, $3 - t; sep = ", " } t = $3 }' "$OUT/$1.log"; }
+mean() { python3 -c "import sys; v = [float(a) for a in sys.argv[1:]]; print(f'{sum(v) / len(v):.1f}')" "$@"; }
+
+fresh=- mitogen_fresh=- fresh_per_role=- fresh_rust_inline=- fresh_no_head_start=- seed=- seed_steps=-
+fresh_rounds=() seed_rounds=() round_lines=()
+if [ "$only" != converged ]; then
+for round in $(seq "$rounds"); do
+  # The first round's logs keep their names (fresh.log, seed_shell.log); later ones end in -N.
+  suffix=$([ "$round" = 1 ] || echo "-$round")
+  say "(d) fresh provision (no Docker, services or doctor) on a new container, round $round of $rounds"
+  fresh_container_offline
+  fresh_rounds+=("$(timed "fresh$suffix" as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false")")
+  say "(e) seed 001's shell steps on a new container, round $round of $rounds"
+  fresh_container
+  seed_rounds+=("$(seed_shell "seed_shell$suffix")")
+  round_lines+=("round $round: (d) ${fresh_rounds[-1]} s, (e) ${seed_rounds[-1]} s ($(seed_steps_of "seed_shell$suffix"))")
+done
+fresh=$(mean "${fresh_rounds[@]}")
+seed=$(mean "${seed_rounds[@]}")
+seed_steps=$(seed_steps_of seed_shell)
+fi
+
+if [ -z "$only" ]; then
 say "(h) fresh provision with Mitogen's strategy (ESPER_MITOGEN=1) on a new container"
 fresh_container_offline
 mitogen_fresh=$(timed mitogen-fresh as_user env ESPER_MITOGEN=1 sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false" || echo failed)
@@ -164,122 +230,74 @@ say "(k) fresh provision without torch's head start, on a new container"
 fresh_container_offline
 fresh_no_head_start=$(timed fresh-no-head-start as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false -e esper_venv_torch_head_start=false")
 
-say "(e) seed 001's shell steps on a new container"
-fresh_container
-seed_apt="python3.12-dev python3.12-venv python3-pip build-essential libffi-dev libssl-dev libxml2-dev
-  libxslt1-dev libjpeg-dev libpq-dev libmysqlclient-dev libsqlite3-dev libcurl4-openssl-dev libgmp-dev
-  libz-dev libbz2-dev libreadline-dev libncurses5-dev libncursesw5-dev libgdbm-dev libnss3-dev
-  libsasl2-dev libldap2-dev libkrb5-dev cargo rustc git curl wget pkg-config"
-seed_apt=$(printf '%s ' $seed_apt) # one line: it is expanded inside the bash -c string below
-torch=$(grep -E '^torch==' requirements/torch.txt)
-# Each step stamps its end (`step NAME EPOCH`) into the log, for the per-step figures.
-seed=$(timed seed_shell docker exec -i -w "$CHECKOUT" "$CT" bash -euc "
-  export DEBIAN_FRONTEND=noninteractive PIP_FIND_LINKS=/var/cache/esper-wheels/cp312 PIP_INDEX_URL=https://pypi.org/simple
-  step() { echo \"step \$1 \$(date +%s.%N)\"; }
-  step start
-  apt-get update -qq
-  apt-get install -y -qq $seed_apt >/dev/null
-  step apt
-  python3.12 -m venv $CT_HOME/seed-venv
-  step venv
-  $CT_HOME/seed-venv/bin/pip install -q --upgrade pip setuptools wheel
-  step pip-upgrade
-  $CT_HOME/seed-venv/bin/pip install -q '$torch'
-  step torch
-  $CT_HOME/seed-venv/bin/pip install -q --require-hashes --no-deps -r requirements/esper.lock.txt
-  step lock")
-seed_steps=$(awk '$1 == "step" { if (t) { printf "%s%s %.1f s", sep, $2, $3 - t; sep = ", " } t = $3 }' "$OUT/seed_shell.log")
 fi
 
-printf '\n%-44s %8s %8s\n' "measure" "seconds" "ratio"
-printf '%-44s %8s %8s\n' "(a) facts only (floor)" "$facts" "1.00"
-printf '%-44s %8s %8s\n' "(b) converged setup.yml, changed=$(recap_changed converged)" "$converged" "$(ratio "$converged" "$facts")"
-printf '%-44s %8s %8s\n' "(c) --check on the converged host, changed=$(recap_changed check)" "$check" "$(ratio "$check" "$facts")"
-if [ "$mitogen" != failed ]; then
-  printf '%-44s %8s %8s\n' "(f) converged, Mitogen strategy, changed=0" "$mitogen" "$(ratio "$mitogen" "$facts")"
-else
-  printf '%-44s %8s %8s\n' "(f) converged, Mitogen strategy" "failed" "-"
-fi
-per_task() { python3 -c "import sys; print(f'{float(sys.argv[1]) / int(sys.argv[2]):.3f}')" "$1" "$FLOOR_TASKS"; }
-floor_s=$(per_task "$floor")
-floor_mitogen_s=$([ "$floor_mitogen" = failed ] && echo failed || per_task "$floor_mitogen")
-floor_nobecome_s=$(per_task "$floor_nobecome")
-printf '%-44s %8s %8s\n' "(g) per task, $FLOOR_TASKS stat tasks with become" "$floor_s" "-"
-printf '%-44s %8s %8s\n' "(g) per task, the same with Mitogen" "$floor_mitogen_s" "-"
-printf '%-44s %8s %8s\n' "(g) per task, the same without become" "$floor_nobecome_s" "-"
-if [ "$seed" != - ]; then
-  printf '%-44s %8s %8s\n' "(e) seed 001's shell steps" "$seed" "1.00"
-  printf '    %s\n' "$seed_steps"
-else
-  printf '%-44s %8s %8s\n' "(e) seed 001's shell steps" "-" "-"
-fi
-printf '%-44s %8s %8s\n' "(d) fresh provision (same areas)" "$fresh" "$(ratio "$fresh" "$seed")"
-if [ "$mitogen_fresh" != failed ]; then
-  printf '%-44s %8s %8s\n' "(h) fresh provision, Mitogen strategy" "$mitogen_fresh" "$(ratio "$mitogen_fresh" "$seed")"
-else
-  printf '%-44s %8s %8s\n' "(h) fresh provision, Mitogen strategy" "failed" "-"
-fi
-printf '%-44s %8s %8s\n' "(i) (b), each role's own apt, changed=$(recap_changed converged-apt-per-role)" "$converged_per_role" "$(ratio "$converged_per_role" "$facts")"
-printf '%-44s %8s %8s\n' "(i) (d), each role's own apt transaction" "$fresh_per_role" "$(ratio "$fresh_per_role" "$seed")"
-printf '%-44s %8s %8s\n' "(j) (d), the Rust build waited for in its role" "$fresh_rust_inline" "$(ratio "$fresh_rust_inline" "$seed")"
-printf '%-44s %8s %8s\n' "(k) (d), without torch's head start" "$fresh_no_head_start" "$(ratio "$fresh_no_head_start" "$seed")"
-printf '%-44s %8s %8s\n' "(l) (b), each role's own user lookup, changed=$(recap_changed converged-own-lookups)" "$converged_own_lookups" "$(ratio "$converged_own_lookups" "$facts")"
-printf '%-44s %8s %8s\n' "(b) again after (l), changed=$(recap_changed converged-again)" "$converged_again" "$(ratio "$converged_again" "$facts")"
-printf '\nslowest tasks, converged run:\n'
-top10 converged
-if [ "$mitogen" != failed ]; then
-  printf '\nslowest tasks, converged run with Mitogen:\n'
-  top10 mitogen
-fi
 measured() { [ "$1" != - ] && [ "$1" != failed ]; }
-if measured "$fresh"; then
-  printf '\nslowest tasks, fresh provision:\n'
-  top10 fresh
-fi
-if measured "$mitogen_fresh"; then
-  printf '\nslowest tasks, fresh provision with Mitogen:\n'
-  top10 mitogen-fresh
-fi
-# Every task of the converged runs, split into host round trips and controller-only tasks
-# (scripts/lib/task_costs.py); all tasks, slowest first, in $OUT/*-tasks.tsv.
-printf '\nconverged run, tasks by seconds (all tasks: %s):\n' "$OUT/converged-tasks.tsv"
-costs=$(python3 scripts/lib/task_costs.py "$OUT/converged.log" converged "$OUT/converged-tasks.tsv")
-grep -v ': [0-9.]*$' <<<"$costs"
-if [ "$mitogen" != failed ]; then
-  printf '\nconverged run with Mitogen, tasks by seconds (all tasks: %s):\n' "$OUT/mitogen-tasks.tsv"
-  mitogen_costs=$(python3 scripts/lib/task_costs.py "$OUT/mitogen.log" mitogen "$OUT/mitogen-tasks.tsv")
-  grep -v ': [0-9.]*$' <<<"$mitogen_costs"
-fi
-# The fresh provision the same way: what its playbook's tasks took; the rest of (d)'s wall time is
-# bootstrap.sh's own setup (the apt step for python3-venv, Ansible into .venv).
-fresh_costs=""
-if measured "$fresh"; then
-  printf '\nfresh provision, tasks by seconds (all tasks: %s):\n' "$OUT/fresh-tasks.tsv"
-  fresh_costs=$(python3 scripts/lib/task_costs.py "$OUT/fresh.log" fresh "$OUT/fresh-tasks.tsv")
-  grep -v ': [0-9.]*$' <<<"$fresh_costs"
-fi
-printf '\nslowest roles, converged run:\n'
-top10_roles converged
-if measured "$fresh"; then
-  printf '\nslowest roles, fresh provision:\n'
-  top10_roles fresh
-fi
-printf '\nfacts_s: %s\nconverged_s: %s\ncheck_s: %s\nfresh_s: %s\nseed_shell_s: %s\n' "$facts" "$converged" "$check" "$fresh" "$seed"
+# "changed=N" of a run's PLAY RECAP, "-" for a run that was not made
+recap() { if [ -s "$OUT/$1.log" ]; then printf 'changed=%s' "$(recap_changed "$1")"; else printf 'not run'; fi; }
+row() { printf '%-44s %8s %8s\n' "$1" "$2" "$3"; }
+per_task() { if measured "$1"; then python3 -c "import sys; print(f'{float(sys.argv[1]) / int(sys.argv[2]):.3f}')" "$1" "$FLOOR_TASKS"; else echo "$1"; fi; }
+floor_s=$(per_task "$floor")
+floor_mitogen_s=$(per_task "$floor_mitogen")
+floor_nobecome_s=$(per_task "$floor_nobecome")
+
+printf '\n%-44s %8s %8s\n' "measure" "seconds" "ratio"
+row "(a) facts only (floor)" "$facts" "$(measured "$facts" && echo 1.00 || echo -)"
+row "(b) converged setup.yml, $(recap converged)" "$converged" "$(ratio "$converged" "$facts")"
+row "(c) --check on the converged host, $(recap check)" "$check" "$(ratio "$check" "$facts")"
+row "(f) converged, Mitogen strategy, $(recap mitogen)" "$mitogen" "$(ratio "$mitogen" "$facts")"
+row "(g) per task, $FLOOR_TASKS stat tasks with become" "$floor_s" "-"
+row "(g) per task, the same with Mitogen" "$floor_mitogen_s" "-"
+row "(g) per task, the same without become" "$floor_nobecome_s" "-"
+row "(e) seed 001's shell steps, mean of $rounds" "$seed" "$(measured "$seed" && echo 1.00 || echo -)"
+[ "$seed_steps" = - ] || printf '    first round: %s\n' "$seed_steps"
+row "(d) fresh provision (same areas), mean of $rounds" "$fresh" "$(ratio "$fresh" "$seed")"
+[ "${#round_lines[@]}" -eq 0 ] || printf '    %s\n' "${round_lines[@]}"
+row "(h) fresh provision, Mitogen strategy" "$mitogen_fresh" "$(ratio "$mitogen_fresh" "$seed")"
+row "(i) (b), each role's own apt, $(recap converged-apt-per-role)" "$converged_per_role" "$(ratio "$converged_per_role" "$facts")"
+row "(i) (d), each role's own apt transaction" "$fresh_per_role" "$(ratio "$fresh_per_role" "$seed")"
+row "(j) (d), the Rust build waited for in its role" "$fresh_rust_inline" "$(ratio "$fresh_rust_inline" "$seed")"
+row "(k) (d), without torch's head start" "$fresh_no_head_start" "$(ratio "$fresh_no_head_start" "$seed")"
+row "(l) (b), each role's own user lookup, $(recap converged-own-lookups)" "$converged_own_lookups" "$(ratio "$converged_own_lookups" "$facts")"
+row "(b) again after (l), $(recap converged-again)" "$converged_again" "$(ratio "$converged_again" "$facts")"
+# A run that failed is not profiled (its log stops where it failed).
+profiled() { [ -s "$OUT/$1.log" ] && case $1 in mitogen) measured "$mitogen" ;; mitogen-fresh) measured "$mitogen_fresh" ;; esac; }
+for run in converged mitogen fresh mitogen-fresh; do
+  profiled "$run" || continue
+  printf '\nslowest tasks, %s:\n' "$run"
+  top10 "$run"
+done
+# Every task of a run, split into host round trips and controller-only tasks
+# (scripts/lib/task_costs.py); all tasks, slowest first, in $OUT/<run>-tasks.tsv. For the fresh
+# provision, the rest of (d)'s wall time is bootstrap.sh's own setup (the apt step for
+# python3-venv, Ansible into .venv).
+figures=""
+for run in converged mitogen fresh; do
+  profiled "$run" || continue
+  printf '\n%s run, tasks by seconds (all tasks: %s):\n' "$run" "$OUT/$run-tasks.tsv"
+  costs=$(python3 scripts/lib/task_costs.py "$OUT/$run.log" "$run" "$OUT/$run-tasks.tsv")
+  grep -v ': [0-9.]*$' <<<"$costs"
+  figures+=$(grep -E ': [0-9.]*$' <<<"$costs")$'\n'
+done
+for run in converged fresh; do
+  [ -s "$OUT/$run.log" ] || continue
+  printf '\nslowest roles, %s:\n' "$run"
+  top10_roles "$run"
+done
+printf '\nfacts_s: %s\nconverged_s: %s\ncheck_s: %s\nfresh_s: %s\nseed_shell_s: %s\nrounds: %s\n' \
+  "$facts" "$converged" "$check" "$fresh" "$seed" "$rounds"
 printf 'task_floor_s: %s\nmitogen_task_floor_s: %s\ntask_floor_nobecome_s: %s\nconverged_tasks: %s\n' \
   "$floor_s" "$floor_mitogen_s" "$floor_nobecome_s" "$converged_tasks"
-grep -E ': [0-9.]*$' <<<"$costs"
-[ "$mitogen" = failed ] || grep -E ': [0-9.]*$' <<<"$mitogen_costs"
-[ -z "$fresh_costs" ] || grep -E ': [0-9.]*$' <<<"$fresh_costs"
+printf '%s' "$figures"
 printf 'mitogen_fresh_s: %s\n' "$mitogen_fresh"
 printf 'converged_apt_per_role_s: %s\nfresh_apt_per_role_s: %s\n' "$converged_per_role" "$fresh_per_role"
 printf 'fresh_rust_inline_s: %s\n' "$fresh_rust_inline"
 printf 'fresh_no_head_start_s: %s\n' "$fresh_no_head_start"
 printf 'converged_own_lookups_s: %s\nconverged_again_s: %s\n' "$converged_own_lookups" "$converged_again"
 # bootstrap.sh's own setup before ansible-playbook (python3-venv, .venv with Ansible): its
-# "[Ns] running ansible-playbook" line.
+# "[Ns] running ansible-playbook" line, in the first round.
 measured "$fresh" && printf 'fresh_bootstrap_setup_s: %s\n' "$(sed -nE 's/^bootstrap: \[([0-9]+)s\] running ansible-playbook.*/\1/p' "$OUT/fresh.log" | head -1)"
-measured "$mitogen_fresh" && printf 'mitogen_fresh_vs_seed_shell: %s\n' "$(ratio "$mitogen_fresh" "$seed")"
-printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" \
-  "$([ "$mitogen" = failed ] && echo - || ratio "$mitogen" "$facts")"
+printf 'mitogen_fresh_vs_seed_shell: %s\n' "$(ratio "$mitogen_fresh" "$seed")"
+printf 'mitogen_converged_s: %s\nmitogen_converged_vs_facts: %s\n' "$mitogen" "$(ratio "$mitogen" "$facts")"
 printf 'converged_vs_facts: %s\ncheck_vs_facts: %s\nfresh_vs_seed_shell: %s\n' \
   "$(ratio "$converged" "$facts")" "$(ratio "$check" "$facts")" "$(ratio "$fresh" "$seed")"
