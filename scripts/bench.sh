@@ -58,7 +58,19 @@ CHECKOUT=$CT_HOME/esper-workstation
 PASSWORD="correct horse battery staple" # molecule/laptop/molecule.yml
 OUT=$ROOT/.cache/bench
 FLOOR_TASKS=100
+# The settings are checked before anything is written or locked.
+only=${ESPER_BENCH_ONLY:-}
+case $only in
+"" | converged | fresh) ;;
+*) echo "bench.sh: ESPER_BENCH_ONLY is converged, fresh or unset, not '$only'" >&2; exit 2 ;;
+esac
+rounds=${ESPER_BENCH_ROUNDS:-1}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: ESPER_BENCH_ROUNDS is a whole number >= 1, not '$rounds'" >&2; exit 2; }
 mkdir -p "$OUT"
+[ "$only" != fresh ] || [ -s "$OUT/offline.yml" ] || {
+  echo "bench.sh: ESPER_BENCH_ONLY=fresh reuses $OUT/offline.yml, which an earlier full or converged-only run writes: run one first" >&2
+  exit 2
+}
 # The containers mount the wheel cache from the checkout (.cache/esper-test, a link that
 # fetch-wheels.sh makes): without it every container creation fails.
 [ -d "$ROOT/.cache/esper-test/wheels" ] || {
@@ -104,17 +116,6 @@ fresh_container_offline() {
   fresh_container
   docker cp "$OUT/offline.yml" "$CT:$CT_HOME/offline.yml"
   docker exec "$CT" chown "$CT_USER:$CT_USER" "$CT_HOME/offline.yml"
-}
-only=${ESPER_BENCH_ONLY:-}
-case $only in
-"" | converged | fresh) ;;
-*) echo "bench.sh: ESPER_BENCH_ONLY is converged, fresh or unset, not '$only'" >&2; exit 2 ;;
-esac
-rounds=${ESPER_BENCH_ROUNDS:-1}
-[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: ESPER_BENCH_ROUNDS is a whole number >= 1, not '$rounds'" >&2; exit 2; }
-[ "$only" != fresh ] || [ -s "$OUT/offline.yml" ] || {
-  echo "bench.sh: ESPER_BENCH_ONLY=fresh reuses $OUT/offline.yml, which an earlier full or converged-only run writes: run one first" >&2
-  exit 2
 }
 # An earlier run's logs would be read as this run's: only offline.yml is kept.
 rm -f "$OUT"/*.log "$OUT"/*.tsv
