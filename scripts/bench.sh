@@ -236,13 +236,13 @@ fi
 measured() { [ "$1" != - ] && [ "$1" != failed ]; }
 # "changed=N" of a run's PLAY RECAP, "-" for a run that was not made
 recap() { if [ -s "$OUT/$1.log" ]; then printf 'changed=%s' "$(recap_changed "$1")"; else printf 'not run'; fi; }
-row() { printf '%-44s %8s %8s\n' "$1" "$2" "$3"; }
+row() { printf '%-52s %8s %8s\n' "$1" "$2" "$3"; }
 per_task() { if measured "$1"; then python3 -c "import sys; print(f'{float(sys.argv[1]) / int(sys.argv[2]):.3f}')" "$1" "$FLOOR_TASKS"; else echo "$1"; fi; }
 floor_s=$(per_task "$floor")
 floor_mitogen_s=$(per_task "$floor_mitogen")
 floor_nobecome_s=$(per_task "$floor_nobecome")
 
-printf '\n%-44s %8s %8s\n' "measure" "seconds" "ratio"
+printf '\n%-52s %8s %8s\n' "measure" "seconds" "ratio"
 row "(a) facts only (floor)" "$facts" "$(measured "$facts" && echo 1.00 || echo -)"
 row "(b) converged setup.yml, $(recap converged)" "$converged" "$(ratio "$converged" "$facts")"
 row "(c) --check on the converged host, $(recap check)" "$check" "$(ratio "$check" "$facts")"
