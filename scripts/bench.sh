@@ -97,6 +97,16 @@ timed() { # timed NAME CMD...: run, log to $OUT/NAME.log, print the seconds
   t1=$(now)
   seconds "$t0" "$t1"
 }
+# ./scripts/bootstrap.sh as the laptop user with the offline settings, the sudo password typed on
+# stdin as the README has it: bootstrap ENV [ARGS...], ENV "" or ESPER_MITOGEN=1.
+bootstrap() {
+  local env=$1
+  shift
+  as_user env ${env:+"$env"} sh -c 'pw=$1; shift; printf "%s\n" "$pw" | ./scripts/bootstrap.sh "$@"' sh \
+    "$PASSWORD" -e "@$CT_HOME/offline.yml" "$@"
+}
+# (d) and its variants: no Docker, services or doctor (the areas of the seed's shell steps).
+FRESH=(--skip-tags docker,services -e esper_venv_doctor=false)
 recap_changed() { grep -Eo 'localhost +: ok=[0-9]+ +changed=[0-9]+' "$OUT/$1.log" | tail -1 | sed 's/.*changed=//'; }
 top10() { sed -n '/^TASKS RECAP/,/^ROLES RECAP/p' "$OUT/$1.log" | grep -E -- '-+ [0-9.]+s$' | head -10; }
 top10_roles() { sed -n '/^ROLES RECAP/,/^~~~/p' "$OUT/$1.log" | grep -E -- '-+ [0-9.]+s$' | head -10; }
@@ -133,9 +143,9 @@ as_user sh -c "printf -- '- hosts: workstations\\n  gather_facts: true\\n  tasks
 say "(a) facts only"
 facts=$(timed facts as_user .venv/bin/ansible-playbook $CT_HOME/facts.yml --flush-cache)
 say "(b) converged run"
-converged=$(timed converged as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml")
+converged=$(timed converged bootstrap "")
 say "(c) --check on the converged machine"
-check=$(timed check as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh --check -e @$CT_HOME/offline.yml")
+check=$(timed check bootstrap "" --check)
 
 say "(g) the per-task floor: $FLOOR_TASKS stat tasks under become, without and with Mitogen"
 as_user sh -c "umask 077 && printf '%s\n' '$PASSWORD' > $CT_HOME/.bench-become"
@@ -150,20 +160,19 @@ as_user rm -f $CT_HOME/.bench-become
 converged_tasks=$(grep -Eo 'localhost +: ok=[0-9]+' "$OUT/converged.log" | tail -1 | sed 's/.*ok=//')
 
 say "(i) converged run with each role's own apt task (no batch: the run before one transaction)"
-converged_per_role=$(timed converged-apt-per-role as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml -e '{\"workstation_packages_batch\": []}'")
+converged_per_role=$(timed converged-apt-per-role bootstrap "" -e '{"workstation_packages_batch": []}')
 
 say "(f) converged run with Mitogen's strategy (ESPER_MITOGEN=1, the opt-in of bootstrap.sh)"
-mitogen=$(timed mitogen as_user env ESPER_MITOGEN=1 \
-  sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml" || echo failed)
+mitogen=$(timed mitogen bootstrap ESPER_MITOGEN=1 || echo failed)
 if [ "$mitogen" != failed ] && [ "$(recap_changed mitogen 2>/dev/null)" != 0 ]; then
   say "(f) Mitogen's run did not end changed=0: see $OUT/mitogen.log"
   mitogen=failed
 fi
 
 say "(l) converged run with each role's own lookup of its user (no shared lookup)"
-converged_own_lookups=$(timed converged-own-lookups as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml -e '{\"esper_passwd_read\": []}'")
+converged_own_lookups=$(timed converged-own-lookups bootstrap "" -e '{"esper_passwd_read": []}')
 say "(b) again, after (l): the converged run twice, for the noise between runs"
-converged_again=$(timed converged-again as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml")
+converged_again=$(timed converged-again bootstrap "")
 
 fi
 
@@ -203,7 +212,7 @@ for round in $(seq "$rounds"); do
   suffix=$([ "$round" = 1 ] || echo "-$round")
   say "(d) fresh provision (no Docker, services or doctor) on a new container, round $round of $rounds"
   fresh_container_offline
-  fresh_rounds+=("$(timed "fresh$suffix" as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false")")
+  fresh_rounds+=("$(timed "fresh$suffix" bootstrap "" "${FRESH[@]}")")
   say "(e) seed 001's shell steps on a new container, round $round of $rounds"
   fresh_container
   seed_rounds+=("$(seed_shell "seed_shell$suffix")")
@@ -217,19 +226,19 @@ fi
 if [ -z "$only" ]; then
 say "(h) fresh provision with Mitogen's strategy (ESPER_MITOGEN=1) on a new container"
 fresh_container_offline
-mitogen_fresh=$(timed mitogen-fresh as_user env ESPER_MITOGEN=1 sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false" || echo failed)
+mitogen_fresh=$(timed mitogen-fresh bootstrap ESPER_MITOGEN=1 "${FRESH[@]}" || echo failed)
 
 say "(i) fresh provision with each role's own apt transaction, on a new container"
 fresh_container_offline
-fresh_per_role=$(timed fresh-apt-per-role as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false -e '{\"workstation_packages_batch\": []}'")
+fresh_per_role=$(timed fresh-apt-per-role bootstrap "" "${FRESH[@]}" -e '{"workstation_packages_batch": []}')
 
 say "(j) fresh provision with the Rust-Python build waited for in its role, on a new container"
 fresh_container_offline
-fresh_rust_inline=$(timed fresh-rust-inline as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false -e '{\"workstation_rust_verify_python_async\": false}'")
+fresh_rust_inline=$(timed fresh-rust-inline bootstrap "" "${FRESH[@]}" -e '{"workstation_rust_verify_python_async": false}')
 
 say "(k) fresh provision without torch's head start, on a new container"
 fresh_container_offline
-fresh_no_head_start=$(timed fresh-no-head-start as_user sh -c "printf '%s\n' '$PASSWORD' | ./scripts/bootstrap.sh -e @$CT_HOME/offline.yml --skip-tags docker,services -e esper_venv_doctor=false -e esper_venv_torch_head_start=false")
+fresh_no_head_start=$(timed fresh-no-head-start bootstrap "" "${FRESH[@]}" -e esper_venv_torch_head_start=false)
 
 fi
 
